@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// Runs the test suite with node's test runner: every *.test.ts under test/ (or the paths given).
+// Node 20 has no glob for --test, so the files are listed here.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+function collect(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return collect(full);
+    return entry.name.endsWith('.test.ts') ? [full] : [];
+  });
+}
+
+const args = process.argv.slice(2);
+const files = (args.length ? args : ['test']).flatMap((p) => (fs.statSync(p).isDirectory() ? collect(p) : [p])).sort();
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files],
+  { stdio: 'inherit' },
+);
+process.exit(result.status ?? 1);

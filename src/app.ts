@@ -1,0 +1,122 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyWebsocket from '@fastify/websocket';
+import type { AppConfig } from './config.ts';
+import type { Services } from './container.ts';
+import type { DatabaseHandle } from './db/client.ts';
+import { authenticate } from './http/auth.ts';
+import { installErrorHandling } from './http/errors.ts';
+import { authRoutes, publicAuthRoutes } from './modules/auth/auth.routes.ts';
+import { registrationsRoutes } from './modules/registrations/registrations.routes.ts';
+import { sessionsRoutes } from './modules/sessions/sessions.routes.ts';
+import { signalingRoutes } from './modules/signaling/signaling.routes.ts';
+import { slotsRoutes } from './modules/slots/slots.routes.ts';
+import type { Clock } from './shared/clock.ts';
+import type { Logger } from './shared/logger.ts';
+
+const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/web');
+
+/** Largest accepted WebSocket message (DESIGN 4.3: 1009 beyond it). */
+export const MAX_WS_MESSAGE_BYTES = 64 * 1024;
+
+/** What the app is built from; tests build the same app with their own clock and database. */
+export interface AppDeps {
+  config: AppConfig;
+  services: Services;
+  database: DatabaseHandle;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * Builds the Fastify app: REST API under `/api`, OpenAPI at `/api/openapi.json`, docs at `/docs`,
+ * signaling at `/ws/signaling`, health probes, and the web client at `/`. Does not listen.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, services, clock } = deps;
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    genReqId: () => crypto.randomUUID(),
+    bodyLimit: 256 * 1024,
+    trustProxy: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  });
+  installErrorHandling(app);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'conversation-service', version: '0.1.0', description: 'Time slots, matchmaking, sessions and WebRTC signaling for live conversation practice' },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearerAuth: [] }],
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_WS_MESSAGE_BYTES, perMessageDeflate: false } });
+
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await deps.database.ping();
+      return { status: 'ready', database: deps.database.kind };
+    } catch {
+      return reply.status(503).send({ status: 'unavailable', database: deps.database.kind });
+    }
+  });
+
+  // Unauthenticated API routes, limited per address.
+  await app.register(async (scope) => {
+    await scope.register(fastifyRateLimit, { max: Math.max(30, Math.floor(config.rateLimitPerMinute / 10)), timeWindow: 60_000 });
+    await publicAuthRoutes(scope, { auth: services.auth, clock });
+  });
+
+  // Authenticated API routes, limited per user.
+  await app.register(async (scope) => {
+    scope.decorateRequest('user', null);
+    scope.addHook('onRequest', authenticate(services.auth));
+    await scope.register(fastifyRateLimit, {
+      hook: 'preHandler',
+      max: config.rateLimitPerMinute,
+      timeWindow: 60_000,
+      keyGenerator: (request) => (request.user ? `user:${request.user.id}` : `ip:${request.ip}`),
+    });
+    await authRoutes(scope);
+    await slotsRoutes(scope, { slots: services.slots, clock });
+    await registrationsRoutes(scope, { registrations: services.registrations, clock });
+    await sessionsRoutes(scope, { sessions: services.sessions, clock });
+  });
+
+  await app.register(async (scope) => {
+    await signalingRoutes(scope, { auth: services.auth, sessions: services.sessions, signaling: services.signaling, clock });
+  });
+
+  await registerWebClient(app);
+  return app;
+}
+
+/** Serves the built web client (`npm run build:web`) with a single-page-app fallback. */
+async function registerWebClient(app: FastifyInstance): Promise<void> {
+  const hasBuild = fs.existsSync(path.join(WEB_ROOT, 'index.html'));
+  if (hasBuild) {
+    await app.register(fastifyStatic, { root: WEB_ROOT, prefix: '/', wildcard: false, index: ['index.html'] });
+  }
+  app.setNotFoundHandler((request, reply) => {
+    const pathOnly = request.url.split('?')[0];
+    const isApi = pathOnly.startsWith('/api/') || pathOnly.startsWith('/ws/') || pathOnly === '/api';
+    if (request.method === 'GET' && !isApi) {
+      if (hasBuild) return reply.sendFile('index.html');
+      return reply
+        .status(503)
+        .type('text/plain')
+        .send('The web client is not built. Run `npm run build:web` (npm start does it for you).');
+    }
+    return reply.status(404).send({ error: { code: 'ROUTE_NOT_FOUND', message: `No route ${request.method} ${pathOnly}`, requestId: request.id } });
+  });
+}

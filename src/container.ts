@@ -1,0 +1,53 @@
+import type { AppConfig } from './config.ts';
+import type { DatabaseHandle } from './db/client.ts';
+import { JobRunner } from './jobs/job-runner.ts';
+import { AuthService } from './modules/auth/auth.service.ts';
+import { MatchmakingService } from './modules/matchmaking/matchmaking.service.ts';
+import { RegistrationsService } from './modules/registrations/registrations.service.ts';
+import { SessionsService } from './modules/sessions/sessions.service.ts';
+import { SignalingService } from './modules/signaling/signaling.service.ts';
+import { SlotsService } from './modules/slots/slots.service.ts';
+import type { Clock } from './shared/clock.ts';
+import type { Logger } from './shared/logger.ts';
+
+/** Every service of the process, wired once (main and tests build the same graph). */
+export interface Services {
+  auth: AuthService;
+  slots: SlotsService;
+  registrations: RegistrationsService;
+  sessions: SessionsService;
+  matchmaking: MatchmakingService;
+  signaling: SignalingService;
+  jobs: JobRunner;
+}
+
+/**
+ * Builds the service graph over an open database.
+ * @throws Error when development auth is refused (production without JWT_SECRET).
+ */
+export function createServices(deps: { config: AppConfig; database: DatabaseHandle; clock: Clock; logger: Logger }): Services {
+  const { config, database, clock, logger } = deps;
+  const db = database.db;
+  const auth = AuthService.create({
+    jwtSecret: config.jwtSecret,
+    issuer: config.jwtIssuer,
+    audience: config.jwtAudience,
+    dataDir: config.dataDir,
+    production: config.nodeEnv === 'production',
+  });
+  const slots = new SlotsService(db, config.rules);
+  const registrations = new RegistrationsService(db, config.rules, slots);
+  const sessions = new SessionsService(db, config.rules, registrations);
+  const matchmaking = new MatchmakingService(db, slots, registrations, sessions);
+  const signaling = new SignalingService({ sessions, clock, rules: config.rules, logger: logger.child({ module: 'signaling' }) });
+  const jobs = new JobRunner(
+    [
+      { name: 'slot-generation', run: (now) => slots.generateRecurringSlots(now) },
+      { name: 'matchmaking', run: (now) => matchmaking.run(now) },
+      { name: 'session-lifecycle', run: (now) => sessions.runLifecycle(now) },
+      { name: 'signaling-sweep', run: (now) => signaling.sweep(now) },
+    ],
+    logger.child({ module: 'jobs' }),
+  );
+  return { auth, slots, registrations, sessions, matchmaking, signaling, jobs };
+}

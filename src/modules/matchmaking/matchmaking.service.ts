@@ -1,0 +1,77 @@
+import type { Executor } from '../../db/client.ts';
+import type { RegistrationsService } from '../registrations/registrations.service.ts';
+import type { SessionsService } from '../sessions/sessions.service.ts';
+import { MAX_SESSION_SIZE, type SlotsService } from '../slots/slots.service.ts';
+import { groupByKey, splitIntoGroups } from './grouping.ts';
+
+/** Recorded on registrations that matchmaking could not place (seed 000 §5.2 c). */
+export const NOT_ENOUGH_PARTICIPANTS = 'NOT_ENOUGH_PARTICIPANTS';
+
+/** Outcome of one matchmaking run. */
+export interface MatchmakingResult {
+  slotsProcessed: number;
+  sessionsCreated: number;
+  unmatched: number;
+}
+
+/**
+ * Matchmaking (seed 000 §5.2): once a slot's registration closes, its registrations are grouped
+ * by language and level and split into balanced sessions of 2..8. Each slot is claimed with
+ * `FOR UPDATE SKIP LOCKED` and marked matched in the same transaction, so the job is idempotent
+ * and two instances never match a slot twice.
+ */
+export class MatchmakingService {
+  constructor(
+    private readonly db: Executor,
+    private readonly slots: SlotsService,
+    private readonly registrations: RegistrationsService,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  /**
+   * Matches every slot whose registration closed by `now` (`startTime - RULES_REGISTRATION_CUTOFF`).
+   * Inactive slots are marked processed without sessions.
+   */
+  async run(now: Date, batchSize = 50): Promise<MatchmakingResult> {
+    const result: MatchmakingResult = { slotsProcessed: 0, sessionsCreated: 0, unmatched: 0 };
+    for (;;) {
+      const processed = await this.db.transaction(async (tx) => {
+        const claimed = await this.slots.claimSlotsToMatch(tx, now, batchSize);
+        for (const slot of claimed) {
+          if (slot.isActive) await this.matchSlot(tx, slot, now, result);
+          await this.slots.markMatched(tx, slot.id, now);
+        }
+        return claimed.length;
+      });
+      result.slotsProcessed += processed;
+      if (processed < batchSize) return result;
+    }
+  }
+
+  private async matchSlot(
+    tx: Executor,
+    slot: Awaited<ReturnType<SlotsService['claimSlotsToMatch']>>[number],
+    now: Date,
+    result: MatchmakingResult,
+  ): Promise<void> {
+    const registered = await this.registrations.listRegisteredForSlot(tx, slot.id);
+    // Registrations of a slot share its language and level today; grouping by key keeps the rule
+    // explicit should registrations ever carry their own level.
+    const byKey = groupByKey(registered, () => `${slot.targetLanguageCode}:${slot.level}`);
+    for (const members of byKey.values()) {
+      const { groups, leftOut } = splitIntoGroups(members, { minSize: slot.minParticipants, maxSize: MAX_SESSION_SIZE });
+      const sessionIds = await this.sessions.createSlotSessions(
+        tx,
+        slot,
+        groups.map((g) => g.map((r) => ({ registrationId: r.id, userId: r.userId, displayName: r.displayName }))),
+        now,
+      );
+      for (let i = 0; i < groups.length; i++) {
+        await this.registrations.assignSession(tx, groups[i].map((r) => r.id), sessionIds[i]);
+      }
+      await this.registrations.markUnmatched(tx, leftOut.map((r) => r.id), NOT_ENOUGH_PARTICIPANTS);
+      result.sessionsCreated += groups.length;
+      result.unmatched += leftOut.length;
+    }
+  }
+}

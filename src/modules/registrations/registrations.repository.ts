@@ -1,0 +1,128 @@
+import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.ts';
+import { registrations, timeSlots } from '../../db/schema.ts';
+
+export type RegistrationRow = typeof registrations.$inferSelect;
+
+/** A registration with the slot fields clients show next to it. */
+export interface RegistrationWithSlot extends RegistrationRow {
+  slot: { startTime: Date; durationMinutes: number; targetLanguageCode: string; level: string };
+}
+
+const slotColumns = {
+  startTime: timeSlots.startTime,
+  durationMinutes: timeSlots.durationMinutes,
+  targetLanguageCode: timeSlots.targetLanguageCode,
+  level: timeSlots.level,
+};
+
+/** SQL of registrations. */
+export const registrationsRepository = {
+  /**
+   * Serialises registration attempts of one user inside the transaction (the 3-active limit must
+   * hold under concurrent requests on PostgreSQL, DESIGN 5). Taken before the slot row lock.
+   */
+  async lockUser(db: Executor, userId: string): Promise<void> {
+    await db.execute(sql`select pg_advisory_xact_lock(hashtext(${'registrations:' + userId}))`);
+  },
+
+  async insert(db: Executor, row: Omit<RegistrationRow, 'seq'>): Promise<void> {
+    await db.insert(registrations).values(row);
+  },
+
+  async findActiveForSlotAndUser(db: Executor, slotId: string, userId: string): Promise<RegistrationRow | undefined> {
+    const [row] = await db
+      .select()
+      .from(registrations)
+      .where(and(eq(registrations.timeSlotId, slotId), eq(registrations.userId, userId), sql`${registrations.status} <> 'cancelled'`));
+    return row;
+  },
+
+  /** Registrations of a user still `registered` for a slot that has not ended by `now`. */
+  async countActiveForUser(db: Executor, userId: string, now: Date): Promise<number> {
+    const [row] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(registrations)
+      .innerJoin(timeSlots, eq(timeSlots.id, registrations.timeSlotId))
+      .where(
+        and(
+          eq(registrations.userId, userId),
+          eq(registrations.status, 'registered'),
+          sql`${timeSlots.startTime} + make_interval(mins => ${timeSlots.durationMinutes}) > ${now}`,
+        ),
+      );
+    return Number(row?.n ?? 0);
+  },
+
+  async lockById(db: Executor, id: string): Promise<RegistrationWithSlot | undefined> {
+    const [row] = await db
+      .select({ reg: registrations, slot: slotColumns })
+      .from(registrations)
+      .innerJoin(timeSlots, eq(timeSlots.id, registrations.timeSlotId))
+      .where(eq(registrations.id, id))
+      .for('update', { of: registrations });
+    return row ? { ...row.reg, slot: row.slot } : undefined;
+  },
+
+  async findWithSlot(db: Executor, id: string): Promise<RegistrationWithSlot | undefined> {
+    const [row] = await db
+      .select({ reg: registrations, slot: slotColumns })
+      .from(registrations)
+      .innerJoin(timeSlots, eq(timeSlots.id, registrations.timeSlotId))
+      .where(eq(registrations.id, id));
+    return row ? { ...row.reg, slot: row.slot } : undefined;
+  },
+
+  async cancel(db: Executor, id: string, now: Date): Promise<void> {
+    await db.update(registrations).set({ status: 'cancelled', cancelledAt: now }).where(eq(registrations.id, id));
+  },
+
+  /** A user's registrations, newest first, keyset-paginated on (registeredAt, id). */
+  async listForUser(
+    db: Executor,
+    userId: string,
+    opts: { status?: string; before?: { at: Date; id: string }; limit: number },
+  ): Promise<RegistrationWithSlot[]> {
+    const conditions = [eq(registrations.userId, userId)];
+    if (opts.status) conditions.push(eq(registrations.status, opts.status));
+    if (opts.before) {
+      const b = opts.before;
+      conditions.push(or(lt(registrations.registeredAt, b.at), and(eq(registrations.registeredAt, b.at), lt(registrations.id, b.id)))!);
+    }
+    const rows = await db
+      .select({ reg: registrations, slot: slotColumns })
+      .from(registrations)
+      .innerJoin(timeSlots, eq(timeSlots.id, registrations.timeSlotId))
+      .where(and(...conditions))
+      .orderBy(desc(registrations.registeredAt), desc(registrations.id))
+      .limit(opts.limit);
+    return rows.map((r) => ({ ...r.reg, slot: r.slot }));
+  },
+
+  /** `registered` registrations of a slot, oldest first (first registered, first matched). */
+  async listRegisteredForSlot(db: Executor, slotId: string): Promise<RegistrationRow[]> {
+    return db
+      .select()
+      .from(registrations)
+      .where(and(eq(registrations.timeSlotId, slotId), eq(registrations.status, 'registered')))
+      .orderBy(registrations.registeredAt, registrations.seq);
+  },
+
+  async assignSession(db: Executor, ids: string[], sessionId: string): Promise<void> {
+    if (ids.length === 0) return;
+    await db.update(registrations).set({ sessionId, unmatchedReason: null }).where(inArray(registrations.id, ids));
+  },
+
+  async markUnmatched(db: Executor, ids: string[], reason: string): Promise<void> {
+    if (ids.length === 0) return;
+    await db.update(registrations).set({ unmatchedReason: reason }).where(inArray(registrations.id, ids));
+  },
+
+  async setStatus(db: Executor, ids: string[], status: string): Promise<void> {
+    if (ids.length === 0) return;
+    await db
+      .update(registrations)
+      .set({ status })
+      .where(and(inArray(registrations.id, ids), eq(registrations.status, 'registered')));
+  },
+};

@@ -1,0 +1,86 @@
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import { Compile } from 'typebox/compile';
+import type { AuthService } from '../auth/auth.service.ts';
+import type { Clock } from '../../shared/clock.ts';
+import { AppError } from '../../shared/errors.ts';
+import { CloseCode, closeReason, refusalFor, type Refusal } from './signaling.errors.ts';
+import type { SignalingAdmission, SignalingSessions } from './signaling.ports.ts';
+import { SignalingQuery } from './signaling.schemas.ts';
+import type { SignalingService } from './signaling.service.ts';
+
+/** The outcome of the checks made before the upgrade, kept until the socket exists. */
+type Admission = { ok: true; value: SignalingAdmission } | { ok: false; refusal: Refusal };
+
+/** Admission per upgrade request (a WeakMap: no request decoration, nothing left behind). */
+const admissions = new WeakMap<FastifyRequest, Admission>();
+
+const isToken = Compile(SignalingQuery.properties.token);
+const isSessionId = Compile(SignalingQuery.properties.sessionId);
+
+/**
+ * `GET /ws/signaling?token={jwt}&sessionId={id}` (DESIGN 4.3). Requires `@fastify/websocket`
+ * registered with `{ maxPayload: 65536 }` (bigger frames are closed 1009 by `ws`).
+ *
+ * The token and the membership are checked in `preValidation`, before the upgrade. A browser
+ * cannot read the status of a refused upgrade, so a refusal still completes the upgrade and the
+ * socket is closed at once, before any frame, with the documented code: 4401 bad token, 4403 not a
+ * participant or waiting room not open yet, 4404 no such session, 4410 session ended. The query
+ * string holds the token: it is never logged here.
+ */
+export async function signalingRoutes(
+  app: FastifyInstance,
+  deps: { auth: AuthService; sessions: SignalingSessions; signaling: SignalingService; clock: Clock },
+): Promise<void> {
+  app.get<{ Querystring: SignalingQuery }>(
+    '/ws/signaling',
+    {
+      websocket: true,
+      // Documents the query; failures are turned into close codes by `admit`, not into HTTP 400s.
+      schema: { querystring: SignalingQuery },
+      attachValidation: true,
+      preValidation: async (request) => {
+        if (!request.ws) return; // a plain HTTP GET: @fastify/websocket answers 404
+        const admission = await admit(deps, request.query, request.log);
+        if (!admission.ok) {
+          request.log.info({ code: admission.refusal.code, closeCode: admission.refusal.closeCode }, 'signaling: connection refused');
+        }
+        admissions.set(request, admission);
+      },
+    },
+    (socket, request) => {
+      const admission = admissions.get(request);
+      admissions.delete(request);
+      if (!admission) {
+        socket.close(CloseCode.internalError, closeReason('INTERNAL_ERROR'));
+        return;
+      }
+      if (!admission.ok) {
+        socket.close(admission.refusal.closeCode, admission.refusal.reason);
+        return;
+      }
+      deps.signaling.connect(socket, admission.value);
+    },
+  );
+}
+
+/**
+ * Verifies the token, then asks the sessions service whether its user may signal in the session
+ * now. Never throws: every failure is a refusal with its close code.
+ */
+async function admit(
+  deps: { auth: AuthService; sessions: SignalingSessions; clock: Clock },
+  query: unknown,
+  log: FastifyBaseLogger,
+): Promise<Admission> {
+  const { token, sessionId } = (query ?? {}) as Record<string, unknown>;
+  if (!isToken.Check(token)) return { ok: false, refusal: { closeCode: CloseCode.badToken, code: 'INVALID_TOKEN', reason: 'INVALID_TOKEN' } };
+  if (!isSessionId.Check(sessionId)) return { ok: false, refusal: { closeCode: CloseCode.sessionNotFound, code: 'SESSION_NOT_FOUND', reason: 'SESSION_NOT_FOUND' } };
+  try {
+    const user = await deps.auth.verify(token);
+    const value = await deps.sessions.authorizeSignaling(sessionId, user.id, deps.clock.now());
+    return { ok: true, value };
+  } catch (err) {
+    if (!(err instanceof AppError)) log.error({ err }, 'signaling: admission failed');
+    return { ok: false, refusal: refusalFor(err) };
+  }
+}

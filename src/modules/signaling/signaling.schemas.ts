@@ -1,0 +1,116 @@
+import { Type, type Static } from 'typebox';
+
+/**
+ * Wire formats of the signaling WebSocket (DESIGN 4.3, seed 003).
+ *
+ * Client messages are checked with these TypeBox schemas before any handler sees them. Extra
+ * properties are tolerated (a client may send a forged `fromUserId`, or fields of a newer
+ * version), but nothing a client sends is forwarded as is: relayed frames are rebuilt from the
+ * validated fields only.
+ */
+
+/** Longest SDP accepted, in UTF-16 code units (a 8-way mesh offer with simulcast stays far below). */
+export const MAX_SDP_LENGTH = 32 * 1024;
+/** Longest ICE candidate line. */
+export const MAX_CANDIDATE_LENGTH = 2048;
+/** User ids are opaque strings of up to 128 characters (DESIGN 4.6). */
+export const MAX_USER_ID_LENGTH = 128;
+
+const UserId = Type.String({ minLength: 1, maxLength: MAX_USER_ID_LENGTH });
+
+/** `GET /ws/signaling?token=…&sessionId=…` (a JWT, later also a single-use ticket). */
+export const SignalingQuery = Type.Object({
+  token: Type.String({ minLength: 1, maxLength: 8192 }),
+  sessionId: Type.String({ minLength: 1, maxLength: 64 }),
+});
+export type SignalingQuery = Static<typeof SignalingQuery>;
+
+export const OfferMessage = Type.Object({
+  type: Type.Literal('offer'),
+  toUserId: UserId,
+  sdp: Type.String({ minLength: 1, maxLength: MAX_SDP_LENGTH }),
+});
+export type OfferMessage = Static<typeof OfferMessage>;
+
+export const AnswerMessage = Type.Object({
+  type: Type.Literal('answer'),
+  toUserId: UserId,
+  sdp: Type.String({ minLength: 1, maxLength: MAX_SDP_LENGTH }),
+});
+export type AnswerMessage = Static<typeof AnswerMessage>;
+
+/** `RTCIceCandidateInit`; `null` is the end-of-candidates marker some clients forward. */
+export const IceCandidate = Type.Union([
+  Type.Object({
+    candidate: Type.String({ maxLength: MAX_CANDIDATE_LENGTH }),
+    sdpMid: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
+    sdpMLineIndex: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 1023 }), Type.Null()])),
+    usernameFragment: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
+  }),
+  Type.Null(),
+]);
+export type IceCandidate = Static<typeof IceCandidate>;
+
+export const IceCandidateMessage = Type.Object({
+  type: Type.Literal('ice-candidate'),
+  toUserId: UserId,
+  candidate: IceCandidate,
+});
+export type IceCandidateMessage = Static<typeof IceCandidateMessage>;
+
+export const MediaStateMessage = Type.Object({
+  type: Type.Literal('media-state'),
+  micEnabled: Type.Boolean(),
+  cameraEnabled: Type.Boolean(),
+});
+export type MediaStateMessage = Static<typeof MediaStateMessage>;
+
+export const HeartbeatMessage = Type.Object({ type: Type.Literal('heartbeat') });
+export type HeartbeatMessage = Static<typeof HeartbeatMessage>;
+
+/** Every message a client may send, by `type`. */
+export interface ClientMessageMap {
+  offer: OfferMessage;
+  answer: AnswerMessage;
+  'ice-candidate': IceCandidateMessage;
+  'media-state': MediaStateMessage;
+  heartbeat: HeartbeatMessage;
+}
+
+/** A connected participant as the others see it. */
+export interface PeerView {
+  userId: string;
+  displayName: string;
+  role: 'host' | 'participant';
+  micEnabled: boolean;
+  cameraEnabled: boolean;
+}
+
+/** The session snapshot sent with `participant-list`. Times are ISO 8601 UTC. */
+export interface SessionSnapshot {
+  id: string;
+  status: 'waiting' | 'active' | 'ended';
+  startedAt: string | null;
+  endsAt: string | null;
+}
+
+/**
+ * Every frame the server sends, by `type` (the typed event map; `send` only accepts these).
+ * Relays carry `fromUserId`, always the sender's authenticated id.
+ */
+export interface ServerMessageMap {
+  'participant-list': { participants: PeerView[]; session: SessionSnapshot };
+  'participant-joined': { participant: PeerView; reconnected?: true };
+  'participant-left': { userId: string; reason: 'left' | 'disconnected' };
+  offer: { fromUserId: string; toUserId: string; sdp: string };
+  answer: { fromUserId: string; toUserId: string; sdp: string };
+  'ice-candidate': { fromUserId: string; toUserId: string; candidate: IceCandidate };
+  'media-state': { userId: string; micEnabled: boolean; cameraEnabled: boolean };
+  'session-started': { startedAt: string };
+  'session-ended': { reason: string };
+  'heartbeat-ack': Record<never, never>;
+  error: { code: string; message: string };
+}
+
+/** A server frame: its `type` plus that type's fields. */
+export type ServerMessage = { [K in keyof ServerMessageMap]: { type: K } & ServerMessageMap[K] }[keyof ServerMessageMap];

@@ -1,0 +1,273 @@
+import crypto from 'node:crypto';
+import type { RuleSettings } from '../../config.ts';
+import type { Executor } from '../../db/client.ts';
+import { AppError } from '../../shared/errors.ts';
+import { decodeCursor, encodeCursor } from '../../shared/pagination.ts';
+import type { AuthUser } from '../auth/auth.service.ts';
+import { isValidTimeZone, localTimeOf, occurrencesBetween, type Recurrence } from './slot-generation.ts';
+import { slotsRepository, type SlotListRow, type SlotRow } from './slots.repository.ts';
+
+/** CEFR levels (seed 001). */
+export const CEFR_LEVELS = ['A1', 'A2', 'B1', 'B2', 'C1', 'C2'] as const;
+export type CefrLevel = (typeof CEFR_LEVELS)[number];
+
+/** Largest group of one session (full mesh, DESIGN 2). */
+export const MAX_SESSION_SIZE = 8;
+
+/** Input of `POST /api/slots` (seed 000 §2.1, seed 001). */
+export interface CreateSlotInput {
+  targetLanguageCode: string;
+  level: CefrLevel;
+  /** First start, ISO 8601. */
+  startTime: string;
+  durationMinutes: 15 | 30 | 45;
+  /** Registration capacity; default 8; above 8 matchmaking makes several sessions. */
+  maxParticipants?: number;
+  /** Minimum to form a session; default 2. */
+  minParticipants?: number;
+  recurrence?: Recurrence;
+  /** IANA zone whose wall-clock time recurring slots keep; default `UTC`. */
+  timeZone?: string;
+}
+
+/** A slot as clients see it. Times are ISO 8601 UTC. */
+export interface SlotView {
+  id: string;
+  seriesId: string | null;
+  targetLanguageCode: string;
+  level: string;
+  startTime: string;
+  endTime: string;
+  durationMinutes: number;
+  maxParticipants: number;
+  minParticipants: number;
+  recurrence: string;
+  timeZone: string;
+  isActive: boolean;
+  registeredCount: number;
+  seatsLeft: number;
+  /** The caller's active registration, or null. */
+  myRegistrationId: string | null;
+  /** `startTime - RULES_REGISTRATION_CUTOFF`. */
+  registrationClosesAt: string;
+  createdAt: string;
+}
+
+/** Query of `GET /api/slots`. */
+export interface ListSlotsQuery {
+  targetLanguageCode?: string;
+  level?: string;
+  from?: string;
+  to?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+/**
+ * Time slots: admin creation (once/daily/weekly in a time zone), listing, deactivation, and the
+ * generator that keeps recurring slots materialised `RULES_SLOT_HORIZON` ahead (seed 000 §5.1).
+ */
+export class SlotsService {
+  constructor(
+    private readonly db: Executor,
+    private readonly rules: RuleSettings,
+  ) {}
+
+  /**
+   * Creates a slot (and, when recurring, its series and the occurrences inside the horizon).
+   * @returns the first occurrence.
+   * @throws AppError `forbidden`/`ADMIN_ONLY`, `validation`/`INVALID_SLOT`.
+   */
+  async createSlot(user: AuthUser, input: CreateSlotInput, now: Date): Promise<SlotView> {
+    if (!user.roles.includes('admin')) throw new AppError('forbidden', 'ADMIN_ONLY', 'Only admins may create time slots');
+    const start = new Date(input.startTime);
+    const recurrence = input.recurrence ?? 'once';
+    const timeZone = input.timeZone ?? 'UTC';
+    const maxParticipants = input.maxParticipants ?? 8;
+    const minParticipants = input.minParticipants ?? 2;
+    const problems: string[] = [];
+    if (Number.isNaN(start.getTime())) problems.push('startTime is not a valid date');
+    else if (start.getTime() <= now.getTime()) problems.push('startTime must be in the future');
+    if (!isValidTimeZone(timeZone)) problems.push(`timeZone "${timeZone}" is not an IANA time zone`);
+    if (minParticipants > maxParticipants) problems.push('minParticipants cannot exceed maxParticipants');
+    if (minParticipants > MAX_SESSION_SIZE) problems.push(`minParticipants cannot exceed ${MAX_SESSION_SIZE} (largest session)`);
+    if (problems.length) throw new AppError('validation', 'INVALID_SLOT', problems.join('; '), { problems });
+
+    const seriesId = recurrence === 'once' ? null : crypto.randomUUID();
+    const base = {
+      targetLanguageCode: input.targetLanguageCode,
+      level: input.level,
+      durationMinutes: input.durationMinutes,
+      maxParticipants,
+      minParticipants,
+      recurrence,
+      timeZone,
+      createdBy: user.id,
+    };
+    const firstId = crypto.randomUUID();
+    await this.db.transaction(async (tx) => {
+      if (seriesId) {
+        await slotsRepository.insertSeries(tx, {
+          ...base,
+          id: seriesId,
+          localTime: localTimeOf(start, timeZone),
+          firstStartTime: start,
+          isActive: true,
+          createdAt: now,
+          updatedAt: now,
+        });
+      }
+      const starts = seriesId
+        ? occurrencesBetween({ firstStartTime: start, timeZone, recurrence }, start, new Date(now.getTime() + this.rules.slotHorizonMs))
+        : [start];
+      if (starts.length === 0 || starts[0].getTime() !== start.getTime()) starts.unshift(start);
+      await slotsRepository.insertSlotsIgnoringDuplicates(
+        tx,
+        starts.map((s, i) => ({
+          ...base,
+          id: i === 0 ? firstId : crypto.randomUUID(),
+          seriesId,
+          startTime: s,
+          isActive: true,
+          matchedAt: null,
+          createdAt: now,
+          updatedAt: now,
+        })),
+      );
+    });
+    return this.getSlot(user, firstId, now);
+  }
+
+  /** Active upcoming slots, filtered and paginated by start time (DESIGN 4.6). */
+  async listSlots(user: AuthUser, query: ListSlotsQuery, now: Date): Promise<{ items: SlotView[]; nextCursor: string | null }> {
+    const limit = query.limit ?? 20;
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const from = query.from ? new Date(query.from) : now;
+    const rows = await slotsRepository.list(
+      this.db,
+      {
+        targetLanguageCode: query.targetLanguageCode,
+        level: query.level,
+        from: from.getTime() < now.getTime() ? now : from,
+        to: query.to ? new Date(query.to) : undefined,
+        after: after ? { startTime: new Date(after.at), id: after.id } : undefined,
+        limit: limit + 1,
+      },
+      user.id,
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => this.toView(r)),
+      nextCursor: rows.length > limit && last ? encodeCursor({ at: last.startTime.toISOString(), id: last.id }) : null,
+    };
+  }
+
+  /** @throws AppError `not_found`/`SLOT_NOT_FOUND`. */
+  async getSlot(user: AuthUser, id: string, _now: Date): Promise<SlotView> {
+    const row = await slotsRepository.findWithCounts(this.db, id, user.id);
+    if (!row) throw new AppError('not_found', 'SLOT_NOT_FOUND', 'No such time slot');
+    return this.toView(row);
+  }
+
+  /**
+   * Activates or deactivates a slot; with `scope: 'series'` the whole series from this slot on.
+   * @throws AppError `forbidden`/`ADMIN_ONLY`, `not_found`/`SLOT_NOT_FOUND`.
+   */
+  async setActive(user: AuthUser, id: string, isActive: boolean, scope: 'slot' | 'series', now: Date): Promise<SlotView> {
+    if (!user.roles.includes('admin')) throw new AppError('forbidden', 'ADMIN_ONLY', 'Only admins may change time slots');
+    const slot = await slotsRepository.findById(this.db, id);
+    if (!slot) throw new AppError('not_found', 'SLOT_NOT_FOUND', 'No such time slot');
+    if (scope === 'series' && slot.seriesId && !isActive) {
+      await this.db.transaction((tx) => slotsRepository.deactivateSeries(tx, slot.seriesId!, slot.startTime, now));
+    } else {
+      await slotsRepository.setActive(this.db, id, isActive, now);
+    }
+    return this.getSlot(user, id, now);
+  }
+
+  /**
+   * Generator job: materialises every active recurring series up to `now + RULES_SLOT_HORIZON`.
+   * Idempotent (unique series/start index), safe on several instances.
+   * @returns how many slots were created.
+   */
+  async generateRecurringSlots(now: Date): Promise<number> {
+    const until = new Date(now.getTime() + this.rules.slotHorizonMs);
+    let created = 0;
+    for (const series of await slotsRepository.listActiveRecurringSeries(this.db)) {
+      const starts = occurrencesBetween(
+        { firstStartTime: series.firstStartTime, timeZone: series.timeZone, recurrence: series.recurrence as Recurrence },
+        now,
+        until,
+      );
+      created += await slotsRepository.insertSlotsIgnoringDuplicates(
+        this.db,
+        starts.map((s) => ({
+          id: crypto.randomUUID(),
+          seriesId: series.id,
+          targetLanguageCode: series.targetLanguageCode,
+          level: series.level,
+          startTime: s,
+          durationMinutes: series.durationMinutes,
+          maxParticipants: series.maxParticipants,
+          minParticipants: series.minParticipants,
+          recurrence: series.recurrence,
+          timeZone: series.timeZone,
+          isActive: true,
+          matchedAt: null,
+          createdBy: series.createdBy,
+          createdAt: now,
+          updatedAt: now,
+        })),
+      );
+    }
+    return created;
+  }
+
+  /** Locks a slot inside the caller's transaction (registration capacity). */
+  lockSlot(tx: Executor, id: string): Promise<SlotRow | undefined> {
+    return slotsRepository.lockById(tx, id);
+  }
+
+  /** Reads a slot without locking. */
+  findSlot(db: Executor, id: string): Promise<SlotRow | undefined> {
+    return slotsRepository.findById(db, id);
+  }
+
+  /** Counts a slot's registrations that are not cancelled. */
+  countActiveRegistrations(tx: Executor, id: string): Promise<number> {
+    return slotsRepository.countActiveRegistrations(tx, id);
+  }
+
+  /** Claims up to `limit` slots whose registration closed by `now` and that are not matched yet. */
+  claimSlotsToMatch(tx: Executor, now: Date, limit: number): Promise<SlotRow[]> {
+    return slotsRepository.claimSlotsToMatch(tx, new Date(now.getTime() + this.rules.registrationCutoffMs), limit);
+  }
+
+  /** Marks a slot as processed by matchmaking. */
+  markMatched(tx: Executor, id: string, now: Date): Promise<void> {
+    return slotsRepository.markMatched(tx, id, now);
+  }
+
+  private toView(row: SlotListRow): SlotView {
+    return {
+      id: row.id,
+      seriesId: row.seriesId,
+      targetLanguageCode: row.targetLanguageCode,
+      level: row.level,
+      startTime: row.startTime.toISOString(),
+      endTime: new Date(row.startTime.getTime() + row.durationMinutes * 60_000).toISOString(),
+      durationMinutes: row.durationMinutes,
+      maxParticipants: row.maxParticipants,
+      minParticipants: row.minParticipants,
+      recurrence: row.recurrence,
+      timeZone: row.timeZone,
+      isActive: row.isActive,
+      registeredCount: row.registeredCount,
+      seatsLeft: Math.max(0, row.maxParticipants - row.registeredCount),
+      myRegistrationId: row.myRegistrationId,
+      registrationClosesAt: new Date(row.startTime.getTime() - this.rules.registrationCutoffMs).toISOString(),
+      createdAt: row.createdAt.toISOString(),
+    };
+  }
+}

@@ -1,0 +1,27 @@
+import pino from 'pino';
+
+/** The structured logger used everywhere (pino). */
+export type Logger = pino.Logger;
+
+/** Removes secrets (`token`, `ticket` query parameters) from a URL before it is logged (DESIGN 4.1). */
+export function redactUrlSecrets(url: string): string {
+  return url.replace(/([?&](?:token|ticket|access_token)=)[^&#]*/gi, '$1[REDACTED]');
+}
+
+/**
+ * Creates the process logger at `level`. Request logs carry method, URL without secrets, address
+ * and request id, never headers; any `token`/`authorization` field is censored.
+ */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
+    level,
+    redact: { paths: ['token', '*.token', 'authorization', '*.authorization', 'req.headers'], censor: '[REDACTED]' },
+    serializers: {
+      req(req: { method?: string; url?: string; ip?: string; id?: string }) {
+        return { method: req.method, url: req.url ? redactUrlSecrets(req.url) : undefined, remoteAddress: req.ip, reqId: req.id };
+      },
+      err: pino.stdSerializers.err,
+    },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}

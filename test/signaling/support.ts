@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import type { TestSocket } from '../helpers/ws-client.ts';
+
+/**
+ * A heartbeat round trip. Frames of one socket are handled in order, so once the ack is back the
+ * server has handled everything this client sent before, and everything the server sent to it
+ * before handling the heartbeat has arrived. It also stamps a sign of life at the clock's time.
+ */
+export async function alive(socket: TestSocket): Promise<void> {
+  socket.send({ type: 'heartbeat' });
+  await socket.next('heartbeat-ack');
+}
+
+/**
+ * Asserts that no frame of `type` reached `socket`. Whatever the server did before this call (a
+ * sweep, a relay, a broadcast) sent its frames synchronously, so they are ahead of the ack.
+ */
+export async function assertNothing(socket: TestSocket, type: string): Promise<void> {
+  await alive(socket);
+  assert.ok(socket.hasNo(type), `unexpected "${type}" frame: ${JSON.stringify(socket.messages.filter((m) => m.type === type))}`);
+}
+
+/**
+ * Waits for a condition that depends on network events reaching the server (e.g. a client-side
+ * close being processed there). Polls every 5 ms; fails after `timeoutMs`.
+ */
+export async function waitUntil(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** The result of a raw connection attempt: frames received before the close, and the close. */
+export interface RawOutcome {
+  frames: unknown[];
+  code: number;
+  reason: string;
+}
+
+/** Opens `url` with a bare `ws` client and records frames until the server closes it. */
+export function openUntilClosed(url: string): Promise<RawOutcome> {
+  return new Promise((resolve, reject) => {
+    const frames: unknown[] = [];
+    const ws = new WebSocket(url);
+    ws.on('message', (data) => frames.push(JSON.parse(String(data))));
+    ws.on('error', reject);
+    ws.on('close', (code, reason) => resolve({ frames, code, reason: String(reason) }));
+  });
+}
+
+/** `ws://…/ws/signaling` with the given raw query string. */
+export function signalingUrl(baseUrl: string, query: string): string {
+  return `${baseUrl.replace(/^http/, 'ws')}/ws/signaling${query ? `?${query}` : ''}`;
+}

@@ -1,0 +1,104 @@
+import type { NewSlot, Page, Registration, Session, Slot, User } from './types.ts';
+
+/** An error answered by the API (`{ error: { code, message } }`) or a network failure. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly requestId?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+const TOKEN_KEY = 'conversation.token';
+
+/** The bearer token kept in localStorage. */
+export const tokenStore = {
+  get: (): string | null => localStorage.getItem(TOKEN_KEY),
+  set: (token: string): void => localStorage.setItem(TOKEN_KEY, token),
+  clear: (): void => localStorage.removeItem(TOKEN_KEY),
+};
+
+type Query = Record<string, string | number | undefined | null>;
+
+function withQuery(path: string, query?: Query): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+/**
+ * Calls the API with the stored token and parses JSON.
+ * @throws ApiError with the body's code/message, or `NETWORK_ERROR` when the request failed.
+ */
+export async function request<T>(method: string, path: string, opts: { body?: unknown; query?: Query; token?: string | null } = {}): Promise<T> {
+  const token = opts.token === undefined ? tokenStore.get() : opts.token;
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(withQuery(path, opts.query), {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    });
+  } catch (err) {
+    throw new ApiError(0, 'NETWORK_ERROR', `Cannot reach the server (${(err as Error).message})`);
+  }
+  const text = await res.text();
+  let data: unknown = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    const e = (data as { error?: { code?: string; message?: string; requestId?: string } } | null)?.error;
+    throw new ApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? (res.statusText || 'Request failed'), e?.requestId);
+  }
+  return data as T;
+}
+
+export interface SlotFilters {
+  targetLanguageCode?: string;
+  level?: string;
+  from?: string;
+  to?: string;
+}
+
+/** Typed wrappers of the REST routes the client uses (DESIGN 4.2). */
+export const api = {
+  authConfig: () => request<{ devMode: boolean; serverTime?: string }>('GET', '/api/auth/config', { token: null }),
+  devToken: (name: string, admin: boolean) =>
+    request<{ token: string; user: User }>('POST', '/api/dev/token', { body: { name, admin }, token: null }),
+  me: (token?: string) => request<User>('GET', '/api/me', { token }),
+
+  listSlots: (filters: SlotFilters, cursor?: string | null, limit = 20) =>
+    request<Page<Slot>>('GET', '/api/slots', { query: { ...filters, cursor, limit } }),
+  createSlot: (slot: NewSlot) => request<Slot>('POST', '/api/slots', { body: slot }),
+  register: (slotId: string) => request<Registration>('POST', `/api/slots/${encodeURIComponent(slotId)}/registrations`, { body: {} }),
+
+  listRegistrations: (cursor?: string | null) => request<Page<Registration>>('GET', '/api/registrations', { query: { cursor } }),
+  cancelRegistration: (id: string) => request<unknown>('DELETE', `/api/registrations/${encodeURIComponent(id)}`),
+
+  /** The caller's joinable session, or `null` when the server answers `NO_CURRENT_SESSION`. */
+  currentSession: async (): Promise<Session | null> => {
+    try {
+      return await request<Session>('GET', '/api/sessions/current');
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return null;
+      throw err;
+    }
+  },
+  leaveSession: (id: string) => request<unknown>('POST', `/api/sessions/${encodeURIComponent(id)}/leave`, { body: {} }),
+};

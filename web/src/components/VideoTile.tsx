@@ -1,0 +1,64 @@
+import { useEffect, useRef } from 'react';
+
+export interface VideoTileProps {
+  name: string;
+  stream: MediaStream | null;
+  micEnabled: boolean;
+  cameraEnabled: boolean;
+  /** Peer connection state; omitted for the local tile. */
+  connectionState?: string;
+  /** True for our own preview: muted and mirrored. */
+  local?: boolean;
+  userId?: string;
+}
+
+function initials(name: string): string {
+  return name
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((w) => w[0]!.toUpperCase())
+    .join('');
+}
+
+/** One participant's video with name, mic/camera indicators and (for peers) the connection state. */
+export function VideoTile({ name, stream, micEnabled, cameraEnabled, connectionState, local = false, userId }: VideoTileProps) {
+  const video = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    const el = video.current;
+    if (!el) return;
+    if (el.srcObject !== stream) el.srcObject = stream;
+    if (stream) el.play().catch(() => undefined);
+  }, [stream]);
+
+  const showVideo = stream !== null && cameraEnabled;
+  return (
+    <figure
+      className={`tile${local ? ' tile-local' : ''}`}
+      data-testid={local ? 'local-tile' : 'peer-tile'}
+      data-user-id={userId}
+      data-peer-state={connectionState}
+    >
+      <video ref={video} autoPlay playsInline muted={local} className={local ? 'mirrored' : undefined} hidden={!showVideo} />
+      {!showVideo && <div className="avatar">{initials(name) || '?'}</div>}
+      <figcaption>
+        <span className="tile-name">{name}</span>
+        {!micEnabled && (
+          <span className="badge badge-off" data-testid="mic-off" title="Microphone off">
+            mic off
+          </span>
+        )}
+        {!cameraEnabled && (
+          <span className="badge badge-off" data-testid="camera-off" title="Camera off">
+            cam off
+          </span>
+        )}
+        {connectionState && (
+          <span className={`badge state-${connectionState}`} data-testid="peer-state">
+            {connectionState}
+          </span>
+        )}
+      </figcaption>
+    </figure>
+  );
+}

@@ -1,0 +1,86 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { api } from '../api.ts';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import type { User } from '../types.ts';
+
+/**
+ * Sign-in: development sign-in by display name when the server is in dev mode
+ * (`/api/auth/config`), and always pasting a platform token (checked with `/api/me`).
+ */
+export function SignIn({ onSignedIn }: { onSignedIn: (token: string, user: User) => void }) {
+  const [devMode, setDevMode] = useState<boolean | null>(null);
+  const [name, setName] = useState('');
+  const [admin, setAdmin] = useState(false);
+  const [token, setToken] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    api.authConfig().then(
+      (c) => setDevMode(c.devMode),
+      () => setDevMode(false),
+    );
+  }, []);
+
+  const run = async (fn: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await fn();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const devSignIn = (e: FormEvent) => {
+    e.preventDefault();
+    void run(async () => {
+      const { token: t, user } = await api.devToken(name.trim(), admin);
+      onSignedIn(t, user);
+    });
+  };
+
+  const tokenSignIn = (e: FormEvent) => {
+    e.preventDefault();
+    void run(async () => {
+      const t = token.trim();
+      const user = await api.me(t);
+      onSignedIn(t, user);
+    });
+  };
+
+  return (
+    <main className="narrow">
+      <h1>Conversation practice</h1>
+      <p className="muted">Practise speaking in small live video groups.</p>
+      <ErrorMessage error={error} testId="signin-error" />
+      {devMode && (
+        <form className="card" onSubmit={devSignIn} data-testid="dev-signin-form">
+          <h2>Development sign-in</h2>
+          <label>
+            Display name
+            <input data-testid="signin-name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={60} autoFocus />
+          </label>
+          <label className="inline">
+            <input type="checkbox" data-testid="signin-admin" checked={admin} onChange={(e) => setAdmin(e.target.checked)} /> Admin (may create slots)
+          </label>
+          <button className="primary" data-testid="signin-submit" disabled={busy || !name.trim()}>
+            Sign in
+          </button>
+        </form>
+      )}
+      <form className="card" onSubmit={tokenSignIn}>
+        <h2>Sign in with a token</h2>
+        <label>
+          Platform access token (JWT)
+          <textarea data-testid="signin-token" value={token} onChange={(e) => setToken(e.target.value)} rows={3} spellCheck={false} />
+        </label>
+        <button data-testid="signin-token-submit" disabled={busy || !token.trim()}>
+          Use token
+        </button>
+      </form>
+    </main>
+  );
+}

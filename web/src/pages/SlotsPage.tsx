@@ -1,0 +1,151 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { api, type SlotFilters } from '../api.ts';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { formatDateTime, formatTime, languageName, normalizeLanguageCode } from '../format.ts';
+import { CEFR_LEVELS, type Slot } from '../types.ts';
+
+const COMMON_LANGUAGES = ['en', 'fr', 'es', 'de', 'it', 'pt', 'nl', 'ja', 'zh', 'ar'];
+
+/** A `yyyy-mm-dd` date input as the ISO instant of that local midnight (+ `days`). */
+function dayStart(value: string, days = 0): string | undefined {
+  if (!value) return undefined;
+  const [y, m, d] = value.split('-').map(Number);
+  return new Date(y!, m! - 1, d! + days).toISOString();
+}
+
+/** Lists open slots with filters and "load more", and registers the caller. */
+export function SlotsPage() {
+  const [language, setLanguage] = useState('');
+  const [level, setLevel] = useState('');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [filters, setFilters] = useState<SlotFilters>({});
+  const [slots, setSlots] = useState<Slot[]>([]);
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [rowErrors, setRowErrors] = useState<Record<string, unknown>>({});
+  const [busySlot, setBusySlot] = useState<string | null>(null);
+
+  const load = useCallback(async (f: SlotFilters, cursor: string | null) => {
+    setLoading(true);
+    setError(null);
+    try {
+      const page = await api.listSlots(f, cursor);
+      setSlots((prev) => (cursor ? [...prev, ...page.items] : page.items));
+      setNextCursor(page.nextCursor);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setLoading(false);
+    }
+  }, []);
+
+  useEffect(() => {
+    void load(filters, null);
+  }, [filters, load]);
+
+  const search = (e: FormEvent) => {
+    e.preventDefault();
+    setFilters({
+      targetLanguageCode: normalizeLanguageCode(language) || undefined,
+      level: level || undefined,
+      from: dayStart(from),
+      to: dayStart(to, 1),
+    });
+  };
+
+  const register = async (slot: Slot) => {
+    setBusySlot(slot.id);
+    setRowErrors((r) => ({ ...r, [slot.id]: null }));
+    try {
+      const reg = await api.register(slot.id);
+      setSlots((list) =>
+        list.map((s) =>
+          s.id === slot.id ? { ...s, myRegistrationId: reg.id, registeredCount: s.registeredCount + 1, seatsLeft: Math.max(0, s.seatsLeft - 1) } : s,
+        ),
+      );
+    } catch (err) {
+      setRowErrors((r) => ({ ...r, [slot.id]: err }));
+    } finally {
+      setBusySlot(null);
+    }
+  };
+
+  return (
+    <main>
+      <h1>Open slots</h1>
+      <form className="filters card" onSubmit={search}>
+        <label>
+          Language
+          <input data-testid="filter-language" list="language-codes" placeholder="any, e.g. fr" value={language} onChange={(e) => setLanguage(e.target.value)} size={8} />
+          <datalist id="language-codes">
+            {COMMON_LANGUAGES.map((c) => (
+              <option key={c} value={c}>
+                {languageName(c)}
+              </option>
+            ))}
+          </datalist>
+        </label>
+        <label>
+          Level
+          <select data-testid="filter-level" value={level} onChange={(e) => setLevel(e.target.value)}>
+            <option value="">any</option>
+            {CEFR_LEVELS.map((l) => (
+              <option key={l}>{l}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          From
+          <input type="date" data-testid="filter-from" value={from} onChange={(e) => setFrom(e.target.value)} />
+        </label>
+        <label>
+          To
+          <input type="date" data-testid="filter-to" value={to} onChange={(e) => setTo(e.target.value)} />
+        </label>
+        <button className="primary" data-testid="filter-apply" disabled={loading}>
+          Search
+        </button>
+      </form>
+      <ErrorMessage error={error} />
+      {slots.length === 0 && !loading && !error && <p className="muted" data-testid="no-slots">No slots match these filters.</p>}
+      <ul className="list" data-testid="slot-list">
+        {slots.map((slot) => (
+          <li key={slot.id} className="card row" data-testid="slot" data-slot-id={slot.id}>
+            <div className="row-main">
+              <div className="row-title">
+                {languageName(slot.targetLanguageCode)} <span className="level">{slot.level}</span>
+              </div>
+              <div>
+                {formatDateTime(slot.startTime)}–{formatTime(slot.endTime)} · {slot.durationMinutes} min
+                {slot.recurrence !== 'once' && <span className="muted"> · repeats {slot.recurrence}</span>}
+              </div>
+              <div className="muted small">
+                {slot.seatsLeft > 0 ? `${slot.seatsLeft} of ${slot.maxParticipants} seats left` : 'Full'} · registration closes {formatDateTime(slot.registrationClosesAt)}
+              </div>
+              <ErrorMessage error={rowErrors[slot.id]} testId="row-error" />
+            </div>
+            <div className="row-actions">
+              {slot.myRegistrationId ? (
+                <span className="badge badge-ok" data-testid="registered">
+                  Registered
+                </span>
+              ) : (
+                <button className="primary" data-testid="register" disabled={busySlot === slot.id || slot.seatsLeft <= 0} onClick={() => void register(slot)}>
+                  {slot.seatsLeft <= 0 ? 'Full' : 'Register'}
+                </button>
+              )}
+            </div>
+          </li>
+        ))}
+      </ul>
+      {nextCursor && (
+        <button data-testid="load-more" disabled={loading} onClick={() => void load(filters, nextCursor)}>
+          {loading ? 'Loading…' : 'Load more'}
+        </button>
+      )}
+      {loading && !nextCursor && <p className="muted">Loading…</p>}
+    </main>
+  );
+}
