@@ -53,6 +53,9 @@ export async function openDatabase(options: {
 
 async function openPostgres(url: string, poolSize: number): Promise<DatabaseHandle> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle client losing its connection (server restart, database dropped) must not crash the
+  // process: the pool discards it and the next query opens a new connection or fails visibly.
+  pool.on('error', () => undefined);
   try {
     const client = await pool.connect();
     client.release();

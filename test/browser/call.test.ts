@@ -112,7 +112,10 @@ test('three browsers register, meet in a full-mesh call, and see a dropped peer 
   let t: TestApp | null = null;
   let browser: Browser | null = null;
   try {
-    t = await createTestApp();
+    // The reconnect window must stay below the heartbeat timeout (30 s): jumping the clock past
+    // the latter would also time out the survivors' sockets (they would reconnect, and the test
+    // would no longer show that their call simply carried on).
+    t = await createTestApp({ env: { RULES_RECONNECT_WINDOW: '10s' } });
     const baseUrl = await t.listen();
 
     // An admin creates a slot starting in 10 minutes (server clock).
@@ -223,6 +226,8 @@ test('three browsers register, meet in a full-mesh call, and see a dropped peer 
         UI_TIMEOUT_MS,
         () => u.page.evaluate(() => window.__call?.peers() ?? []),
       );
+      const connections = await u.page.evaluate(() => window.__call?.connections());
+      assert.equal(connections, 1, `${u.name}'s signaling socket stayed open through Chen's drop (no reconnection)`);
     }
   } catch (err) {
     if (logs.length) console.error(`browser console (last 80 lines):\n${logs.slice(-80).join('\n')}`);

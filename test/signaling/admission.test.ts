@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
+import WebSocket from 'ws';
 import { createMatchedSession, createTestApp, type TestApp, type TestUser } from '../helpers/harness.ts';
 import { TestSocket } from '../helpers/ws-client.ts';
 import { openUntilClosed, signalingUrl } from './support.ts';
@@ -62,6 +63,24 @@ describe('signaling admission', () => {
     assert.deepEqual(unknown, { frames: [], code: 4404, reason: 'SESSION_NOT_FOUND' });
     assert.equal((await refusal(`token=${member.token}`)).code, 4404, 'no sessionId');
     assert.equal((await refusal(`token=${member.token}&sessionId=${'x'.repeat(65)}`)).code, 4404, 'sessionId too long');
+  });
+
+  test('a browser page of a foreign origin gets HTTP 403 and no socket; the own origin and origin-less clients pass', async () => {
+    const url = `${signalingUrl(baseUrl, `token=${member.token}&sessionId=${sessionId}`)}`;
+    const status = await new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(url, { headers: { origin: 'https://evil.example' } });
+      ws.on('unexpected-response', (_req, res) => {
+        resolve(res.statusCode ?? 0);
+        ws.terminate();
+      });
+      ws.on('open', () => reject(new Error('a foreign origin was upgraded')));
+      ws.on('error', () => undefined);
+    });
+    assert.equal(status, 403);
+
+    const own = await TestSocket.open(baseUrl, member.token, sessionId, { origin: baseUrl });
+    await own.next('participant-list');
+    await own.close();
   });
 
   test('a plain HTTP GET (no upgrade) is not a signaling connection', async () => {

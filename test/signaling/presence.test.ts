@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { after, afterEach, before, describe, test } from 'node:test';
+import type WebSocket from 'ws';
 import { createMatchedSession, createTestApp, type TestApp, type TestUser } from '../helpers/harness.ts';
 import { TestSocket } from '../helpers/ws-client.ts';
 import { alive, assertNothing, waitUntil } from './support.ts';
@@ -194,6 +196,20 @@ describe('signaling presence', () => {
     assert.equal((await participant(lea, sessionId, max.id)).status, 'disconnected');
   });
 
+  test('a connection admitted just before its session ended is turned away at once (4410)', async () => {
+    const { sessionId, users, startTime } = await session(['Pat', 'Quin'], { durationMinutes: 15 });
+    // Admission (what the route does before the upgrade) succeeds; then the session ends.
+    const admission = await t.services.sessions.authorizeSignaling(sessionId, users[0].id, t.clock.now());
+    t.clock.set(startTime.getTime() + 15 * 60_000);
+    await t.runJobs();
+    // Only the socket is a stand-in here: the upgrade cannot be paused between admission and accept.
+    const socket = new StandInSocket();
+    t.services.signaling.connect(socket as unknown as WebSocket, admission);
+    assert.deepEqual(socket.sent.map((f) => JSON.parse(f)), [{ type: 'session-ended', reason: 'cancelled' }]);
+    assert.deepEqual(socket.closedWith, { code: 4410, reason: 'SESSION_ENDED' });
+    assert.ok(!connected(sessionId, users[0]));
+  });
+
   test('announceLeft (deliberate leave): participant-left reason left at once, the socket closed 1000, no later announcement', async () => {
     const { sessionId, users } = await session(['Ned', 'Oda']);
     const [ned, oda] = users;
@@ -232,3 +248,21 @@ describe('signaling presence', () => {
     for (const s of socks) await assertNothing(s, 'offer');
   });
 });
+
+/** The socket surface `SignalingService.connect` uses, recording what the service did with it. */
+class StandInSocket extends EventEmitter {
+  readyState = 1;
+  readonly sent: string[] = [];
+  closedWith: { code?: number; reason?: string } | null = null;
+  send(frame: string): void {
+    this.sent.push(frame);
+  }
+  close(code?: number, reason?: string): void {
+    this.closedWith = { code, reason };
+    this.readyState = 3;
+  }
+  terminate(): void {
+    this.readyState = 3;
+  }
+  ping(): void {}
+}

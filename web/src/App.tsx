@@ -85,6 +85,7 @@ export function App() {
     if (!auth) return;
     setJoinError(null);
     try {
+      await syncServerClock();
       const controller = new CallController({
         token: auth.token,
         self: auth.user,
@@ -161,7 +162,10 @@ export function App() {
 
       {phase.kind === 'browse' && (
         <>
-          {current && current.status !== 'ended' && <SessionBanner session={current} onJoin={() => setPhase({ kind: 'waiting-room', session: current })} />}
+          {current && current.status !== 'ended' && <SessionBanner session={current} onJoin={() => {
+                void syncServerClock();
+                setPhase({ kind: 'waiting-room', session: current });
+              }} />}
           <ErrorMessage error={joinError} />
           {route === 'registrations' ? <RegistrationsPage /> : route === 'admin' && isAdmin ? <AdminPage /> : <SlotsPage />}
         </>

@@ -26,11 +26,23 @@ const isSessionId = Compile(SignalingQuery.properties.sessionId);
  * socket is closed at once, before any frame, with the documented code: 4401 bad token, 4403 not a
  * participant or waiting room not open yet, 4404 no such session, 4410 session ended. The query
  * string holds the token: it is never logged here.
+ *
+ * Browsers send `Origin` with the upgrade and do not apply CORS to WebSockets, so the origin is
+ * checked here (DESIGN 4.6): the service's own origin and `allowedOrigins` pass, as do clients
+ * that send no `Origin` (servers, mobile apps); any other origin gets HTTP 403 and no upgrade.
  */
 export async function signalingRoutes(
   app: FastifyInstance,
-  deps: { auth: AuthService; sessions: SignalingSessions; signaling: SignalingService; clock: Clock },
+  deps: {
+    auth: AuthService;
+    sessions: SignalingSessions;
+    signaling: SignalingService;
+    clock: Clock;
+    /** `ALLOWED_ORIGINS`: bare origins such as `https://app.example.com`. */
+    allowedOrigins?: readonly string[];
+  },
 ): Promise<void> {
+  const allowedOrigins = deps.allowedOrigins ?? [];
   app.get<{ Querystring: SignalingQuery }>(
     '/ws/signaling',
     {
@@ -40,6 +52,10 @@ export async function signalingRoutes(
       attachValidation: true,
       preValidation: async (request) => {
         if (!request.ws) return; // a plain HTTP GET: @fastify/websocket answers 404
+        if (!originAllowed(request.headers.origin, request.headers.host, allowedOrigins)) {
+          // Refused before the upgrade: a page of a foreign site must not even get a socket.
+          throw new AppError('forbidden', 'ORIGIN_NOT_ALLOWED', 'This origin may not open the signaling socket');
+        }
         const admission = await admit(deps, request.query, request.log);
         if (!admission.ok) {
           request.log.info({ code: admission.refusal.code, closeCode: admission.refusal.closeCode }, 'signaling: connection refused');
@@ -82,5 +98,16 @@ async function admit(
   } catch (err) {
     if (!(err instanceof AppError)) log.error({ err }, 'signaling: admission failed');
     return { ok: false, refusal: refusalFor(err) };
+  }
+}
+
+/** The origin rule of DESIGN 4.6: no `Origin`, the service's own host, or a listed origin. */
+function originAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
+  if (origin === undefined) return true;
+  if (allowed.includes(origin)) return true;
+  try {
+    return host !== undefined && new URL(origin).host === host.toLowerCase();
+  } catch {
+    return false;
   }
 }

@@ -1,5 +1,4 @@
 import { Type, type Static } from 'typebox';
-import { ErrorBody } from '../../http/schemas.ts';
 
 export const CefrLevelSchema = Type.Union([Type.Literal('A1'), Type.Literal('A2'), Type.Literal('B1'), Type.Literal('B2'), Type.Literal('C1'), Type.Literal('C2')], {
   description: 'CEFR level',
@@ -71,4 +70,3 @@ export const PatchSlotBody = Type.Object(
 );
 
 export const SlotPage = Type.Object({ items: Type.Array(SlotSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) });
-export { ErrorBody };

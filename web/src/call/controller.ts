@@ -29,6 +29,8 @@ export interface CallDebugHook {
   peers(): Array<Pick<PeerView, 'userId' | 'displayName' | 'connectionState' | 'micEnabled' | 'cameraEnabled'>>;
   stats(): Promise<PeerStats[]>;
   status(): CallStatus;
+  /** How many times the signaling socket opened (1 + reconnections). */
+  connections(): number;
 }
 
 declare global {
@@ -65,6 +67,7 @@ export class CallController {
   private readonly names = new Map<string, string>();
   private hook: CallDebugHook | null = null;
   private leaving = false;
+  private openCount = 0;
 
   constructor(private readonly opts: CallOptions) {
     this.state = {
@@ -103,6 +106,7 @@ export class CallController {
         })),
       stats: () => this.mesh.stats(),
       status: () => this.state.status,
+      connections: () => this.openCount,
     };
     window.__call = this.hook;
     this.connect();
@@ -157,6 +161,7 @@ export class CallController {
     const url = signalingUrl(this.opts.token, this.opts.session.id);
     const socket = new SignalingSocket(url, {
       onOpen: () => {
+        this.openCount += 1;
         this.reconnectAttempt = 0;
         this.update({ status: 'connected' });
         this.sendMediaState();
@@ -215,7 +220,7 @@ export class CallController {
   }
 
   private finish(endReason: string | null, endMessage: string | null): void {
-    this.update({ status: 'ended', endReason, endMessage });
+    if (this.state.status !== 'ended') this.update({ status: 'ended', endReason, endMessage });
     this.teardown();
   }
 

@@ -1,4 +1,4 @@
-import { useEffect, useSyncExternalStore } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { CallController, CallState } from '../call/controller.ts';
 import { VideoTile } from '../components/VideoTile.tsx';
 import { formatDuration, languageName } from '../format.ts';
@@ -16,6 +16,7 @@ const STATUS_TEXT: Record<CallState['status'], string> = {
 export function CallPage({ controller, session, user, onEnded }: { controller: CallController; session: Session; user: User; onEnded: (state: CallState) => void }) {
   const state = useSyncExternalStore(controller.subscribe, controller.getState);
   const now = useNow();
+  const [leaving, setLeaving] = useState(false);
 
   useEffect(() => {
     if (state.status === 'ended') onEnded(state);
@@ -64,8 +65,16 @@ export function CallPage({ controller, session, user, onEnded }: { controller: C
         <button data-testid="toggle-camera" aria-pressed={!state.cameraEnabled} disabled={!controller.localStream?.getVideoTracks().length} onClick={() => controller.toggleCamera()}>
           {state.cameraEnabled ? 'Stop camera' : 'Start camera'}
         </button>
-        <button className="danger" data-testid="leave-call" onClick={() => void controller.leave()}>
-          Leave
+        <button
+          className="danger"
+          data-testid="leave-call"
+          disabled={leaving}
+          onClick={() => {
+            setLeaving(true);
+            void controller.leave();
+          }}
+        >
+          {leaving ? 'Leaving…' : 'Leave'}
         </button>
       </footer>
       {state.notices.length > 0 && (

@@ -78,7 +78,7 @@ export function SlotsPage() {
       <form className="filters card" onSubmit={search}>
         <label>
           Language
-          <input data-testid="filter-language" list="language-codes" placeholder="any, e.g. fr" value={language} onChange={(e) => setLanguage(e.target.value)} size={8} />
+          <input data-testid="filter-language" list="language-codes" placeholder="any, e.g. fr" value={language} onChange={(e) => setLanguage(e.target.value)} size={11} />
           <datalist id="language-codes">
             {COMMON_LANGUAGES.map((c) => (
               <option key={c} value={c}>

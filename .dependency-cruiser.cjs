@@ -1,0 +1,49 @@
+/**
+ * Dependency direction of DESIGN section 7, checked in CI (`npm run deps:validate`):
+ * only routes (and the HTTP shell) import Fastify, only repositories and src/db touch SQL,
+ * and no module imports another module's repository.
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: 'only-routes-import-fastify',
+      comment: 'Fastify belongs to routes and the HTTP shell (app.ts, src/http); services stay transport-free.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['\\.routes\\.ts$', '^src/app\\.ts$', '^src/http/'] },
+      to: { path: 'node_modules/(fastify|@fastify)/' },
+    },
+    {
+      name: 'only-repositories-touch-sql',
+      comment: 'SQL lives in repositories and src/db.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['\\.repository\\.ts$', '^src/db/'] },
+      to: { path: ['node_modules/(drizzle-orm|pg|@electric-sql/pglite)/', '^src/db/schema\\.ts$'], dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'no-foreign-repository',
+      comment: 'A module calls another module\'s service, never its repository.',
+      severity: 'error',
+      from: { path: '^src/modules/([^/]+)/' },
+      to: { path: '^src/modules/[^/]+/[^/]+\\.repository\\.ts$', pathNot: '^src/modules/$1/' },
+    },
+    {
+      name: 'domain-does-not-import-http',
+      comment: 'Services and pure logic never depend on the HTTP layer.',
+      severity: 'error',
+      from: { path: '^src/modules/', pathNot: ['\\.routes\\.ts$', '\\.schemas\\.ts$'] },
+      to: { path: '^src/(http/|app\\.ts)' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true, dependencyTypesNot: ['type-only'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js'] },
+  },
+};
