@@ -94,7 +94,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(async (scope) => {
-    await signalingRoutes(scope, { auth: services.auth, sessions: services.sessions, signaling: services.signaling, clock });
+    await signalingRoutes(scope, {
+      auth: services.auth,
+      sessions: services.sessions,
+      signaling: services.signaling,
+      clock,
+      allowedOrigins: config.allowedOrigins,
+    });
   });
 
   await registerWebClient(app);

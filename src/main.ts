@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     force.unref();
     try {
       await services.jobs.stop();
-      services.signaling.stop();
+      await services.signaling.stop();
       await app.close();
       await database.close();
       process.exit(0);

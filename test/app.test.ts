@@ -5,12 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { buildApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { createServices } from '../src/container.ts';
 import { DatabaseOpenError, openDatabase } from '../src/db/client.ts';
-import { ManualClock } from '../src/shared/clock.ts';
-import { createLogger } from '../src/shared/logger.ts';
 import { createMatchedSession, createTestApp, type TestApp } from './helpers/harness.ts';
 import { TestSocket } from './helpers/ws-client.ts';
 
@@ -82,30 +77,19 @@ describe('logs never contain a token (DESIGN 4.1)', () => {
         cb();
       },
     });
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-log-'));
-    const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'trace' });
-    const clock = new ManualClock();
-    const database = await openDatabase({ databaseUrl: null, dataDir: null });
-    const logger = createLogger('trace', sink);
-    const services = createServices({ config, database, clock, logger });
-    const app = await buildApp({ config, services, database, clock, logger });
-    const t = { app, services, config, database, clock } as unknown as TestApp;
+    const t = await createTestApp({ logTo: sink });
     try {
-      const token = await services.auth.sign({ sub: 'secret-user', name: 'S' });
-      await app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } });
-      await app.inject({ method: 'GET', url: `/api/slots?token=${token}`, headers: { authorization: `Bearer ${token}` } });
-      const base = await app.listen({ port: 0, host: '127.0.0.1' });
-      const ws = await TestSocket.open(base, token, 'no-such-session');
+      const token = (await t.user('Secret User')).token;
+      await t.app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } });
+      await t.app.inject({ method: 'GET', url: `/api/slots?token=${token}`, headers: { authorization: `Bearer ${token}` } });
+      const ws = await TestSocket.open(await t.listen(), token, 'no-such-session');
       await ws.closed;
-      void t;
       const all = lines.join('');
       assert.ok(all.includes('/api/slots?token=[REDACTED]'), 'the URL is logged with the token redacted');
       assert.ok(!all.includes(token), 'the token itself never appears');
       assert.ok(!all.includes(token.split('.')[2]), 'not even its signature');
     } finally {
-      await app.close();
-      await database.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      await t.close();
     }
   });
 });

@@ -1,7 +1,8 @@
 /**
- * End-to-end: three real headless Chromium users sign in through the web client, register for a
- * slot, get matched, join the call and exchange media over a WebRTC full mesh signaled by the
- * service; then one drops and the two others remove it after the reconnect window.
+ * End-to-end, in real headless Chromium: three users sign in through the web client, register for
+ * a slot, get matched, join the call and exchange media over a WebRTC full mesh signaled by the
+ * service. Then (1) one browser goes away and the two others remove it after the reconnect window,
+ * and (2) one user's signaling socket drops and the client reconnects and rebuilds its peers.
  *
  * Requires Chromium at /usr/bin/chromium (or CHROMIUM_PATH): `sudo sh scripts/install-chromium.sh`.
  * The test fails (it does not skip) when Chromium is missing. Set BROWSER_LOG=1 to stream the
@@ -101,87 +102,114 @@ async function signIn(browser: Browser, baseUrl: string, name: string, logs: str
   return { name, context, page, id };
 }
 
-test('three browsers register, meet in a full-mesh call, and see a dropped peer leave', { timeout: 300_000 }, async () => {
+interface CallSetup {
+  t: TestApp;
+  browser: Browser;
+  users: User[];
+  logs: string[];
+}
+
+/**
+ * Server, slot, browsers: each user signs in, registers for the slot and joins the call through
+ * the UI, and every page ends with a connected peer to each other user, receiving audio and video.
+ */
+async function setUpCall(names: string[], setup: Partial<CallSetup>): Promise<CallSetup> {
+  // The reconnect window must stay below the heartbeat timeout (30 s): jumping the clock past
+  // the latter would also time out the survivors' sockets (they would reconnect, and the test
+  // would no longer show that their call simply carried on).
+  const t = (setup.t = await createTestApp({ env: { RULES_RECONNECT_WINDOW: '10s' } }));
+  const logs: string[] = (setup.logs = []);
+  const baseUrl = await t.listen();
+
+  // An admin creates a slot starting in 10 minutes (server clock).
+  const admin = await t.user('Admin', { admin: true });
+  const startTime = new Date(t.clock.now().getTime() + 10 * 60_000);
+  const created = await t.app.inject({
+    method: 'POST',
+    url: '/api/slots',
+    headers: admin.headers,
+    payload: { targetLanguageCode: 'fr', level: 'B1', startTime: startTime.toISOString(), durationMinutes: 30, maxParticipants: 8, minParticipants: 2 },
+  });
+  assert.equal(created.statusCode, 201, created.body);
+  const slotId = (created.json() as { id: string }).id;
+
+  const browser = (setup.browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true }));
+  const users: User[] = [];
+  for (const name of names) users.push(await signIn(browser, baseUrl, name, logs));
+
+  // Each registers through the slots screen.
+  for (const u of users) {
+    const row = u.page.locator(`[data-testid="slot"][data-slot-id="${slotId}"]`);
+    await row.getByTestId('register').click();
+    await row.getByTestId('registered').waitFor();
+  }
+
+  // Registration closes (5 min before the start): matchmaking forms the session and the join
+  // window opens; the pages see it through their /api/sessions/current polling.
+  t.clock.set(startTime.getTime() - t.config.rules.registrationCutoffMs);
+  await t.runJobs();
+  for (const u of users) await u.page.getByTestId('join-session').waitFor();
+
+  // Everyone joins: waiting room (fake camera and microphone), then the call.
+  await Promise.all(
+    users.map(async (u) => {
+      await u.page.getByTestId('join-session').click();
+      await u.page.locator('[data-testid="waiting-room"][data-media="ready"]').waitFor();
+      await u.page.getByTestId('enter-call').click();
+      await u.page.locator('[data-testid="call"][data-call-status="connected"]').waitFor();
+    }),
+  );
+  for (const u of users) await expectFullMesh(u, users);
+  return { t, browser, users, logs };
+}
+
+/** `u`'s page has one connected peer per other user, receiving audio and video from each. */
+async function expectFullMesh(u: User, users: User[]): Promise<void> {
+  const others = users.filter((o) => o !== u).map((o) => o.id).sort();
+  await eventually(
+    `${u.name}: ${others.length} connected peers receiving audio and video`,
+    async () => {
+      const stats = await peerStats(u.page);
+      return (
+        stats.length === others.length &&
+        stats.map((s) => s.userId).sort().join() === others.join() &&
+        stats.every((s) => s.connectionState === 'connected' && s.audioBytesReceived > 0 && s.videoBytesReceived > 0)
+      );
+    },
+    MEDIA_TIMEOUT_MS,
+    () => peerStats(u.page),
+  );
+  await eventually(
+    `${u.name}: ${others.length} tiles marked connected`,
+    async () => (await u.page.locator('[data-testid="peer-tile"][data-peer-state="connected"]').count()) === others.length,
+    UI_TIMEOUT_MS,
+  );
+}
+
+/** Runs `body` with a fresh call; always closes the browser and the server. */
+async function withCall(names: string[], body: (setup: CallSetup) => Promise<void>): Promise<void> {
   assert.ok(
     fs.existsSync(CHROMIUM),
     `Chromium is required for the browser test but ${CHROMIUM} does not exist. Install it with \`sudo sh scripts/install-chromium.sh\` (apt-get install -y chromium) or set CHROMIUM_PATH.`,
   );
   ensureWebBuild();
-
-  const logs: string[] = [];
-  let t: TestApp | null = null;
-  let browser: Browser | null = null;
+  const setup: Partial<CallSetup> = {};
   try {
-    // The reconnect window must stay below the heartbeat timeout (30 s): jumping the clock past
-    // the latter would also time out the survivors' sockets (they would reconnect, and the test
-    // would no longer show that their call simply carried on).
-    t = await createTestApp({ env: { RULES_RECONNECT_WINDOW: '10s' } });
-    const baseUrl = await t.listen();
+    await body(await setUpCall(names, setup));
+  } catch (err) {
+    if (setup.logs?.length) console.error(`browser console (last 80 lines):\n${setup.logs.slice(-80).join('\n')}`);
+    throw err;
+  } finally {
+    await setup.browser?.close().catch(() => undefined);
+    await setup.t?.close();
+  }
+}
 
-    // An admin creates a slot starting in 10 minutes (server clock).
-    const admin = await t.user('Admin', { admin: true });
-    const startTime = new Date(t.clock.now().getTime() + 10 * 60_000);
-    const created = await t.app.inject({
-      method: 'POST',
-      url: '/api/slots',
-      headers: admin.headers,
-      payload: { targetLanguageCode: 'fr', level: 'B1', startTime: startTime.toISOString(), durationMinutes: 30, maxParticipants: 8, minParticipants: 2 },
-    });
-    assert.equal(created.statusCode, 201, created.body);
-    const slotId = (created.json() as { id: string }).id;
-
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
-    const users: User[] = [];
-    for (const name of ['Alice', 'Bruno', 'Chen']) users.push(await signIn(browser, baseUrl, name, logs));
-
-    // Each registers through the slots screen.
-    for (const u of users) {
-      const row = u.page.locator(`[data-testid="slot"][data-slot-id="${slotId}"]`);
-      await row.getByTestId('register').click();
-      await row.getByTestId('registered').waitFor();
-    }
-
-    // Registration closes (5 min before the start): matchmaking forms the session and the join
-    // window opens; the pages see it through their /api/sessions/current polling.
-    t.clock.set(startTime.getTime() - t.config.rules.registrationCutoffMs);
-    await t.runJobs();
-    for (const u of users) await u.page.getByTestId('join-session').waitFor();
-
-    // Everyone joins: waiting room (fake camera and microphone), then the call.
-    await Promise.all(
-      users.map(async (u) => {
-        await u.page.getByTestId('join-session').click();
-        await u.page.locator('[data-testid="waiting-room"][data-media="ready"]').waitFor();
-        await u.page.getByTestId('enter-call').click();
-        await u.page.locator('[data-testid="call"][data-call-status="connected"]').waitFor();
-      }),
-    );
-
-    // Each page ends with two connected peers and media flowing in from both.
-    for (const u of users) {
-      const others = users.filter((o) => o !== u).map((o) => o.id).sort();
-      await eventually(
-        `${u.name}: 2 connected peers receiving audio and video`,
-        async () => {
-          const stats = await peerStats(u.page);
-          const ok =
-            stats.length === 2 &&
-            stats.map((s) => s.userId).sort().join() === others.join() &&
-            stats.every((s) => s.connectionState === 'connected' && s.audioBytesReceived > 0 && s.videoBytesReceived > 0);
-          return ok ? stats : false;
-        },
-        MEDIA_TIMEOUT_MS,
-        () => peerStats(u.page),
-      );
-      await eventually(
-        `${u.name}: 2 tiles marked connected`,
-        async () => (await u.page.locator('[data-testid="peer-tile"][data-peer-state="connected"]').count()) === 2,
-        UI_TIMEOUT_MS,
-      );
-    }
+test('three browsers register, meet in a full-mesh call, and see a dropped peer leave', { timeout: 300_000 }, () =>
+  withCall(['Alice', 'Bruno', 'Chen'], async ({ t, users }) => {
+    const [alice, bruno, chen] = users as [User, User, User];
 
     // Bytes keep flowing (not just a first packet).
-    const [alice, bruno, chen] = users as [User, User, User];
     const before = await peerStats(alice.page);
     await eventually(
       'Alice: inbound bytes growing from both peers',
@@ -196,6 +224,12 @@ test('three browsers register, meet in a full-mesh call, and see a dropped peer 
       () => peerStats(alice.page),
     );
 
+    // Media state reaches the others: Bruno mutes, Alice and Chen see it on his tile.
+    await bruno.page.getByTestId('toggle-mic').click();
+    for (const u of [alice, chen]) await u.page.locator(`[data-testid="peer-tile"][data-user-id="${bruno.id}"] [data-testid="mic-off"]`).waitFor();
+    await bruno.page.getByTestId('toggle-mic').click();
+    for (const u of [alice, chen]) await u.page.locator(`[data-testid="peer-tile"][data-user-id="${bruno.id}"] [data-testid="mic-off"]`).waitFor({ state: 'detached' });
+
     // Chen's browser goes away. The server records the drop when the socket closes...
     const aliceToken = await alice.page.evaluate(() => localStorage.getItem('conversation.token'));
     assert.ok(aliceToken);
@@ -203,7 +237,7 @@ test('three browsers register, meet in a full-mesh call, and see a dropped peer 
     await eventually(
       'the server to see Chen disconnected',
       async () => {
-        const res = await t!.app.inject({ method: 'GET', url: '/api/sessions/current', headers: { authorization: `Bearer ${aliceToken}` } });
+        const res = await t.app.inject({ method: 'GET', url: '/api/sessions/current', headers: { authorization: `Bearer ${aliceToken}` } });
         if (res.statusCode !== 200) return false;
         const participants = (res.json() as { participants: { userId: string; status: string }[] }).participants;
         return participants.find((p) => p.userId === chen.id)?.status === 'disconnected';
@@ -229,11 +263,23 @@ test('three browsers register, meet in a full-mesh call, and see a dropped peer 
       const connections = await u.page.evaluate(() => window.__call?.connections());
       assert.equal(connections, 1, `${u.name}'s signaling socket stayed open through Chen's drop (no reconnection)`);
     }
-  } catch (err) {
-    if (logs.length) console.error(`browser console (last 80 lines):\n${logs.slice(-80).join('\n')}`);
-    throw err;
-  } finally {
-    await browser?.close().catch(() => undefined);
-    await t?.close();
-  }
-});
+  }),
+);
+
+test('a participant whose signaling connection drops reconnects inside the window and the mesh is rebuilt', { timeout: 300_000 }, () =>
+  withCall(['Dana', 'Emil', 'Farah'], async ({ users }) => {
+    const [dana, emil, farah] = users as [User, User, User];
+    const peerIds = async (page: Page) => (await page.evaluate(() => window.__call?.peers() ?? [])).map((p) => p.userId).sort();
+
+    // Emil's socket fails; the client reconnects, is announced with `reconnected: true`, and offers
+    // anew; the others discard their old connection to Emil.
+    await emil.page.evaluate(() => window.__call!.simulateSignalingDrop());
+    await eventually('Emil reconnected to signaling', async () => (await emil.page.evaluate(() => window.__call?.connections())) === 2, UI_TIMEOUT_MS);
+    await eventually('Dana saw Emil reconnect', async () => (await dana.page.getByTestId('notices').innerText()).includes('Emil reconnected'), UI_TIMEOUT_MS);
+    for (const u of users) await expectFullMesh(u, users);
+    for (const u of [dana, farah]) {
+      assert.deepEqual(await peerIds(u.page), [dana.id, emil.id, farah.id].filter((id) => id !== u.id).sort());
+      assert.equal(await u.page.evaluate(() => window.__call?.connections()), 1, `${u.name} kept its signaling socket`);
+    }
+  }),
+);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig, type AppConfig } from '../../src/config.ts';
@@ -39,13 +40,19 @@ export interface TestApp {
  * Builds the real app (real services, real database, real routes) for a test. Jobs are not
  * scheduled: tests move `clock` and call `runJobs()`.
  * @param env extra environment for `loadConfig`, e.g. `{ RULES_RECONNECT_WINDOW: '10s' }`.
+ * @param logTo a stream receiving every log line at level trace (log assertions).
  */
-export async function createTestApp(opts: { clock?: ManualClock; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function createTestApp(opts: { clock?: ManualClock; env?: Record<string, string>; logTo?: Writable } = {}): Promise<TestApp> {
   const clock = opts.clock ?? new ManualClock(Math.floor(Date.now() / 60_000) * 60_000);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-test-'));
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', RATE_LIMIT_PER_MINUTE: '100000', ...opts.env });
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    LOG_LEVEL: opts.logTo ? 'trace' : (process.env.TEST_LOG_LEVEL ?? 'silent'),
+    RATE_LIMIT_PER_MINUTE: '100000',
+    ...opts.env,
+  });
   const database = await openTestDatabase();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, opts.logTo);
   const services = createServices({ config, database, clock, logger });
   const app = await buildApp({ config, services, database, clock, logger });
   await app.ready();
@@ -79,7 +86,8 @@ export async function createTestApp(opts: { clock?: ManualClock; env?: Record<st
     async close() {
       if (closed) return;
       closed = true;
-      services.signaling.stop();
+      await services.jobs.stop();
+      await services.signaling.stop();
       await app.close();
       await database.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

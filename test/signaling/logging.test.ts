@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { buildApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
-import { createServices } from '../../src/container.ts';
-import { ManualClock } from '../../src/shared/clock.ts';
-import { createLogger } from '../../src/shared/logger.ts';
-import { openTestDatabase } from '../helpers/database.ts';
-import { createMatchedSession, type TestApp } from '../helpers/harness.ts';
+import { createMatchedSession, createTestApp, type TestApp } from '../helpers/harness.ts';
 import { TestSocket } from '../helpers/ws-client.ts';
 import { openUntilClosed, signalingUrl, waitUntil } from './support.ts';
 
 /**
- * DESIGN 4.1: the token never appears in logs, although the upgrade URL carries it. The app is
- * built like the harness does, but with every log line (level trace) captured.
+ * DESIGN 4.1: the token never appears in logs, although the upgrade URL carries it. Every log
+ * line (level trace) is captured.
  */
 describe('signaling logs', () => {
   const lines: string[] = [];
@@ -24,48 +15,13 @@ describe('signaling logs', () => {
   let baseUrl: string;
 
   before(async () => {
-    const clock = new ManualClock(Math.floor(Date.now() / 60_000) * 60_000);
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-signaling-log-'));
-    const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'trace', RATE_LIMIT_PER_MINUTE: '100000' });
-    const database = await openTestDatabase();
     const sink = new Writable({
       write(chunk, _encoding, done) {
         lines.push(String(chunk));
         done();
       },
     });
-    const logger = createLogger('trace', sink);
-    const services = createServices({ config, database, clock, logger });
-    const app = await buildApp({ config, services, database, clock, logger });
-    await app.ready();
-    t = {
-      app,
-      services,
-      config,
-      database,
-      clock,
-      async user(name) {
-        const id = `u-${name.toLowerCase()}`;
-        const token = await services.auth.sign({ sub: id, name, roles: name === 'Admin' ? ['admin'] : [] });
-        return { id, name, token, headers: { authorization: `Bearer ${token}` } };
-      },
-      async listen() {
-        await app.listen({ port: 0, host: '127.0.0.1' });
-        const address = app.server.address();
-        if (!address || typeof address === 'string') throw new Error('no TCP address');
-        return `http://127.0.0.1:${address.port}`;
-      },
-      async runJobs() {
-        const failed = await services.jobs.runAll(clock.now());
-        if (failed.length) throw new Error(`jobs failed: ${failed.join(', ')}`);
-      },
-      async close() {
-        await services.signaling.stop();
-        await app.close();
-        await database.close();
-        fs.rmSync(dataDir, { recursive: true, force: true });
-      },
-    };
+    t = await createTestApp({ logTo: sink });
     baseUrl = await t.listen();
   });
   after(() => t.close());

@@ -52,11 +52,6 @@ export class HandlerRegistry {
     return this;
   }
 
-  /** The message types that have a handler. */
-  types(): string[] {
-    return [...this.handlers.keys()];
-  }
-
   /**
    * Parses and dispatches one text frame. Malformed frames are rejected through `ctx.reject`
    * (the socket stays open).

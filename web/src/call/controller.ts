@@ -31,6 +31,8 @@ export interface CallDebugHook {
   status(): CallStatus;
   /** How many times the signaling socket opened (1 + reconnections). */
   connections(): number;
+  /** Closes the signaling socket as a network failure would, to exercise reconnection. */
+  simulateSignalingDrop(): void;
 }
 
 declare global {
@@ -107,6 +109,7 @@ export class CallController {
       stats: () => this.mesh.stats(),
       status: () => this.state.status,
       connections: () => this.openCount,
+      simulateSignalingDrop: () => this.socket?.simulateDrop(),
     };
     window.__call = this.hook;
     this.connect();

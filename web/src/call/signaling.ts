@@ -69,6 +69,11 @@ export class SignalingSocket {
     return true;
   }
 
+  /** Closes the socket as a network failure would: `onClose` runs (for tests and debugging). */
+  simulateDrop(): void {
+    this.ws.close(4000, 'simulated drop');
+  }
+
   /** Closes the socket without calling `onClose`. */
   close(): void {
     this.closedByUs = true;
