@@ -136,6 +136,37 @@ describe('slot sessions (seed 000 §5.3, DESIGN 4.6)', () => {
     assert.equal(s.endReason, 'all_left');
   });
 
+  test('a deliberate leave is announced at once; when the last one leaves the session ends all_left', async () => {
+    const m = await createMatchedSession(t, ['Joy', 'Kim', 'Lou'], { startInMs: 20 * 60_000 });
+    const [joy, kim, lou] = m.users;
+    const sessionId = m.sessionIds.get(joy.id)!;
+    const j = await open(joy.token, sessionId);
+    const k = await open(kim.token, sessionId);
+    await j.next('participant-list');
+    await k.next('participant-list');
+    t.clock.set(m.startTime);
+    await alive(j, k);
+    await t.runJobs();
+    t.clock.advance(60_000);
+    await alive(j, k);
+    const leave = (u: typeof joy) => t.app.inject({ method: 'POST', url: `/api/sessions/${sessionId}/leave`, headers: u.headers });
+    const left = await leave(kim);
+    assert.equal(left.statusCode, 200);
+    const kimRow = left.json().participants.find((p: { userId: string }) => p.userId === kim.id);
+    assert.equal(kimRow.leftAt, t.clock.now().toISOString());
+    assert.equal(kimRow.presenceSeconds, 6 * 60, 'from the join window to the leave');
+    const announced = await j.next('participant-left');
+    assert.deepEqual(announced, { type: 'participant-left', userId: kim.id, reason: 'left' });
+    assert.equal((await k.closed).code, 1000);
+    assert.equal((await leave(kim)).statusCode, 200, 'leaving twice is harmless');
+    assert.equal((await leave(await t.user('Nobody'))).statusCode, 404);
+    // Lou never connected; Joy leaving makes everyone who joined gone.
+    assert.equal((await leave(joy)).json().status, 'ended');
+    const s = (await get(lou.headers, sessionId)).json();
+    assert.equal(s.endReason, 'all_left');
+    assert.equal((await leave(lou)).statusCode, 409);
+  });
+
   test('signaling is refused before the join window and after the end', async () => {
     // Registration closing 10 min before the start leaves 5 min before the waiting room opens.
     const early = await createTestApp({ env: { RULES_REGISTRATION_CUTOFF: '10m' } });

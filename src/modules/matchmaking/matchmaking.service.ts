@@ -66,9 +66,10 @@ export class MatchmakingService {
         groups.map((g) => g.map((r) => ({ registrationId: r.id, userId: r.userId, displayName: r.displayName }))),
         now,
       );
-      for (let i = 0; i < groups.length; i++) {
-        await this.registrations.assignSession(tx, groups[i].map((r) => r.id), sessionIds[i]);
-      }
+      await this.registrations.assignSessions(
+        tx,
+        groups.flatMap((g, i) => g.map((r) => ({ registrationId: r.id, sessionId: sessionIds[i] }))),
+      );
       await this.registrations.markUnmatched(tx, leftOut.map((r) => r.id), NOT_ENOUGH_PARTICIPANTS);
       result.sessionsCreated += groups.length;
       result.unmatched += leftOut.length;

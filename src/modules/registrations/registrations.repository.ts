@@ -108,9 +108,16 @@ export const registrationsRepository = {
       .orderBy(registrations.registeredAt, registrations.seq);
   },
 
-  async assignSession(db: Executor, ids: string[], sessionId: string): Promise<void> {
-    if (ids.length === 0) return;
-    await db.update(registrations).set({ sessionId, unmatchedReason: null }).where(inArray(registrations.id, ids));
+  /** Sets each registration's session in one statement. */
+  async assignSessions(db: Executor, assignments: { registrationId: string; sessionId: string }[]): Promise<void> {
+    if (assignments.length === 0) return;
+    const values = sql.join(
+      assignments.map((a) => sql`(${a.registrationId}, ${a.sessionId})`),
+      sql`, `,
+    );
+    await db.execute(
+      sql`update registrations set session_id = v.session_id, unmatched_reason = null from (values ${values}) as v(id, session_id) where registrations.id = v.id`,
+    );
   },
 
   async markUnmatched(db: Executor, ids: string[], reason: string): Promise<void> {

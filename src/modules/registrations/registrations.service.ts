@@ -134,9 +134,9 @@ export class RegistrationsService {
     return registrationsRepository.listRegisteredForSlot(tx, slotId);
   }
 
-  /** Records the session matchmaking placed these registrations in. */
-  assignSession(tx: Executor, registrationIds: string[], sessionId: string): Promise<void> {
-    return registrationsRepository.assignSession(tx, registrationIds, sessionId);
+  /** Records the session matchmaking placed each registration in. */
+  assignSessions(tx: Executor, assignments: { registrationId: string; sessionId: string }[]): Promise<void> {
+    return registrationsRepository.assignSessions(tx, assignments);
   }
 
   /** Records why matchmaking formed no session for these registrations (seed 000 §5.2 c). */

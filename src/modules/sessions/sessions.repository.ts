@@ -7,8 +7,8 @@ export type ParticipantRow = typeof participants.$inferSelect;
 
 /** SQL of sessions and participants. */
 export const sessionsRepository = {
-  async insertSession(db: Executor, row: SessionRow): Promise<void> {
-    await db.insert(sessions).values(row);
+  async insertSessions(db: Executor, rows: SessionRow[]): Promise<void> {
+    if (rows.length) await db.insert(sessions).values(rows);
   },
 
   async insertParticipants(db: Executor, rows: ParticipantRow[]): Promise<void> {

@@ -20,6 +20,18 @@ export async function sessionsRoutes(app: FastifyInstance, deps: { sessions: Ses
     },
     async (request) => deps.sessions.getCurrent(currentUser(request), deps.clock.now()),
   );
+  r.post(
+    '/api/sessions/:id/leave',
+    {
+      schema: {
+        tags: ['sessions'],
+        summary: 'Leave a session on purpose: the others are told at once (a dropped connection waits for the reconnect window)',
+        params: SessionIdParams,
+        response: { 200: SessionSchema, ...errorResponses },
+      },
+    },
+    async (request) => deps.sessions.leave(currentUser(request), request.params.id, deps.clock.now()),
+  );
   r.get(
     '/api/sessions/:id',
     { schema: { tags: ['sessions'], summary: 'A session I am a member of', params: SessionIdParams, response: { 200: SessionSchema, ...errorResponses } } },

@@ -12,6 +12,7 @@ export type EndReason = 'completed' | 'timeout' | 'host_ended' | 'all_left' | 'c
 /** A state change pushed to connected clients over signaling after it committed. */
 export type SessionChange =
   | { type: 'started'; sessionId: string; startedAt: string }
+  | { type: 'left'; sessionId: string; userId: string }
   | { type: 'ended'; sessionId: string; reason: EndReason };
 
 /** A participant as clients see it (seed 002 AC4, DESIGN 2). */
@@ -93,11 +94,14 @@ export class SessionsService {
    * @returns the new session ids, in group order.
    */
   async createSlotSessions(tx: Executor, slot: SlotForSession, groups: MatchedMember[][], now: Date): Promise<string[]> {
-    const ids: string[] = [];
-    for (const group of groups) {
-      const id = crypto.randomUUID();
-      await sessionsRepository.insertSession(tx, {
-        id,
+    // One insert for the sessions and one for the participants: matchmaking forms thousands of
+    // sessions in one sweep (DESIGN 6: 100,000 registrations over 1,000 slots in under 5 s).
+    const ids = groups.map(() => crypto.randomUUID());
+    if (groups.length === 0) return ids;
+    await sessionsRepository.insertSessions(
+      tx,
+      groups.map((group, g) => ({
+        id: ids[g],
         type: 'public',
         timeSlotId: slot.id,
         targetLanguageCode: slot.targetLanguageCode,
@@ -116,12 +120,14 @@ export class SessionsService {
         recordingEnabled: false,
         createdAt: now,
         updatedAt: now,
-      });
-      await sessionsRepository.insertParticipants(
-        tx,
+      })),
+    );
+    await sessionsRepository.insertParticipants(
+      tx,
+      groups.flatMap((group, g) =>
         group.map((m, i) => ({
           id: crypto.randomUUID(),
-          sessionId: id,
+          sessionId: ids[g],
           userId: m.userId,
           displayName: m.displayName,
           registrationId: m.registrationId,
@@ -137,9 +143,8 @@ export class SessionsService {
           speakingTimeSeconds: 0,
           createdAt: new Date(now.getTime() + i), // keeps matching order stable for host hand-over
         })),
-      );
-      ids.push(id);
-    }
+      ),
+    );
     return ids;
   }
 
@@ -218,28 +223,59 @@ export class SessionsService {
   }
 
   /**
-   * A drop became final (reconnect window over) or the participant left: `leftAt` is set. When every
-   * member who ever connected has left an active session that at least two joined, it ends `all_left`
-   * (seed 000 §5.3).
+   * A drop became final (reconnect window over): `leftAt` is set to the drop time. May end the
+   * session `all_left` (see `closeParticipation`).
    */
   async markLeft(sessionId: string, userId: string, leftAt: Date, now: Date): Promise<void> {
     const ended = await this.db.transaction(async (tx) => {
       const session = await sessionsRepository.lockById(tx, sessionId);
       const p = await sessionsRepository.lockParticipant(tx, sessionId, userId);
-      if (!session || !p) return false;
-      if (p.status === 'connected') return false; // came back in the meantime
-      await sessionsRepository.updateParticipant(tx, p.id, { leftAt, connectedSince: null, status: 'disconnected' });
-      if (session.status !== 'active') return false;
-      const members = await sessionsRepository.listParticipants(tx, sessionId);
-      const joined = members.filter((m) => m.joinedAt !== null);
-      const present = joined.filter((m) => (m.id === p.id ? false : m.leftAt === null));
-      if (joined.length >= 2 && present.length === 0) {
-        await this.endInTransaction(tx, session, 'all_left', now);
-        return true;
-      }
-      return false;
+      if (!session || !p || p.status === 'connected') return false; // came back in the meantime
+      return this.closeParticipation(tx, session, p, leftAt, now);
     });
     if (ended) this.emit({ type: 'ended', sessionId, reason: 'all_left' });
+  }
+
+  /**
+   * The caller leaves the session on purpose (`POST /api/sessions/{id}/leave`): presence is
+   * counted up to `now`, `leftAt` set, the others are told at once over signaling. Idempotent.
+   * @throws AppError not_found/SESSION_NOT_FOUND (also for non-members), conflict/SESSION_ENDED.
+   */
+  async leave(user: AuthUser, sessionId: string, now: Date): Promise<SessionView> {
+    const ended = await this.db.transaction(async (tx) => {
+      const session = await sessionsRepository.lockById(tx, sessionId);
+      const p = session ? await sessionsRepository.lockParticipant(tx, sessionId, user.id) : undefined;
+      if (!session || !p) throw new AppError('not_found', 'SESSION_NOT_FOUND', 'No such session');
+      if (session.status === 'ended') throw new AppError('conflict', 'SESSION_ENDED', 'This session has ended');
+      const presence = p.presenceSeconds + (p.connectedSince ? secondsBetween(p.connectedSince, now) : 0);
+      if (p.joinedAt === null) {
+        // Never connected: nothing to close, and the member keeps the right to join later.
+        return false;
+      }
+      await sessionsRepository.updateParticipant(tx, p.id, { presenceSeconds: presence, connectedSince: null });
+      return this.closeParticipation(tx, session, { ...p, presenceSeconds: presence, connectedSince: null }, p.leftAt ?? now, now);
+    });
+    this.emit({ type: 'left', sessionId, userId: user.id });
+    if (ended) this.emit({ type: 'ended', sessionId, reason: 'all_left' });
+    return this.getSession(user, sessionId);
+  }
+
+  /**
+   * Sets a participant's `leftAt`. When every member who ever connected has left an active
+   * session that at least two joined, ends it `all_left` (seed 000 §5.3).
+   * @returns whether the session ended.
+   */
+  private async closeParticipation(tx: Executor, session: SessionRow, p: ParticipantRow, leftAt: Date, now: Date): Promise<boolean> {
+    await sessionsRepository.updateParticipant(tx, p.id, { leftAt, connectedSince: null, status: 'disconnected' });
+    if (session.status !== 'active') return false;
+    const members = await sessionsRepository.listParticipants(tx, session.id);
+    const joined = members.filter((m) => m.joinedAt !== null);
+    const present = joined.filter((m) => m.id !== p.id && m.leftAt === null);
+    if (joined.length >= 2 && present.length === 0) {
+      await this.endInTransaction(tx, session, 'all_left', now);
+      return true;
+    }
+    return false;
   }
 
   /** Stores a participant's microphone and camera state (seed 000 §3.3). */

@@ -6,6 +6,7 @@
 /** A committed session change that connected clients must hear about. */
 export type SignalingSessionChange =
   | { type: 'started'; sessionId: string; startedAt: string }
+  | { type: 'left'; sessionId: string; userId: string }
   | { type: 'ended'; sessionId: string; reason: string };
 
 /** The admission answer: the session snapshot and the caller's participation. */

@@ -292,6 +292,11 @@ export class SignalingService {
       this.broadcast(change.sessionId, { type: 'session-started', startedAt: change.startedAt });
       return;
     }
+    if (change.type === 'left') {
+      // A deliberate leave (REST) is announced at once, without waiting for the reconnect window.
+      this.announceLeft(change.sessionId, change.userId);
+      return;
+    }
     this.state.markEnded(change.sessionId, change.reason, this.clock.now().getTime());
     // The sessions service closed the participations when it ended the session: no drop to record.
     const conns = this.state.clearSession(change.sessionId);
