@@ -1,33 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { createMatchedSession, createTestApp, type TestApp } from './helpers/harness.ts';
+import { useListeningApp } from './helpers/listening-app.ts';
+import { alive as heartbeat } from './signaling/support.ts';
 import { TestSocket } from './helpers/ws-client.ts';
 
 describe('slot sessions (seed 000 §5.3, DESIGN 4.6)', () => {
+  const app = useListeningApp();
   let t: TestApp;
-  let baseUrl: string;
-  let sockets: TestSocket[] = [];
-  before(async () => {
-    t = await createTestApp();
-    baseUrl = await t.listen();
-  });
-  afterEach(async () => {
-    await Promise.all(sockets.map((s) => (s.ws.readyState === s.ws.CLOSED ? undefined : s.close())));
-    sockets = [];
-  });
-  after(() => t.close());
-
-  const open = async (token: string, sessionId: string) => {
-    const s = await TestSocket.open(baseUrl, token, sessionId);
-    sockets.push(s);
-    return s;
-  };
+  before(() => ({ t } = app));
+  const open = app.open;
   /** Clients heartbeat every 15 s; after a clock jump they show a sign of life before the sweep. */
   const alive = async (...live: TestSocket[]) => {
-    for (const s of live) {
-      s.send({ type: 'heartbeat' });
-      await s.next('heartbeat-ack');
-    }
+    for (const s of live) await heartbeat(s);
   };
   const current = (headers: Record<string, string>) => t.app.inject({ method: 'GET', url: '/api/sessions/current', headers });
   const get = (headers: Record<string, string>, id: string) => t.app.inject({ method: 'GET', url: `/api/sessions/${id}`, headers });

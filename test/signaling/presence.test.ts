@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import type WebSocket from 'ws';
-import { createMatchedSession, createTestApp, type TestApp, type TestUser } from '../helpers/harness.ts';
-import { TestSocket } from '../helpers/ws-client.ts';
+import { createMatchedSession, type TestApp, type TestUser } from '../helpers/harness.ts';
+import { useListeningApp } from '../helpers/listening-app.ts';
+import type { TestSocket } from '../helpers/ws-client.ts';
 import { alive, assertNothing, waitUntil } from './support.ts';
 
 /**
@@ -13,27 +14,12 @@ import { alive, assertNothing, waitUntil } from './support.ts';
  * clock move send a heartbeat first.
  */
 describe('signaling presence', () => {
+  const app = useListeningApp();
   let t: TestApp;
-  let baseUrl: string;
-  let sockets: TestSocket[] = [];
+  before(() => ({ t } = app));
+  const open = app.open;
   const WINDOW = 30_000; // RULES_RECONNECT_WINDOW default
   const SILENCE = 30_000; // RULES_HEARTBEAT_TIMEOUT default
-
-  before(async () => {
-    t = await createTestApp();
-    baseUrl = await t.listen();
-  });
-  afterEach(async () => {
-    await Promise.all(sockets.map((s) => (s.ws.readyState === s.ws.CLOSED ? undefined : s.close())));
-    sockets = [];
-  });
-  after(() => t.close());
-
-  const open = async (user: TestUser, sessionId: string) => {
-    const s = await TestSocket.open(baseUrl, user.token, sessionId);
-    sockets.push(s);
-    return s;
-  };
   const session = async (names: string[], opts: { durationMinutes?: 15 | 30 | 45 } = {}) => {
     const m = await createMatchedSession(t, names, opts);
     return { sessionId: m.sessionIds.get(m.users[0].id)!, users: m.users, startTime: m.startTime };

@@ -1,30 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { createMatchedSession, createTestApp, type TestApp, type TestUser } from '../helpers/harness.ts';
-import { TestSocket } from '../helpers/ws-client.ts';
+import { before, describe, test } from 'node:test';
+import { createMatchedSession, type TestApp } from '../helpers/harness.ts';
+import { useListeningApp } from '../helpers/listening-app.ts';
 import { alive, assertNothing } from './support.ts';
 
 /** Messages of an admitted connection (DESIGN 4.3, seed 003 AC2–AC5). */
 describe('signaling messages', () => {
+  const app = useListeningApp();
   let t: TestApp;
-  let baseUrl: string;
-  let sockets: TestSocket[] = [];
-
-  before(async () => {
-    t = await createTestApp();
-    baseUrl = await t.listen();
-  });
-  afterEach(async () => {
-    await Promise.all(sockets.map((s) => (s.ws.readyState === s.ws.CLOSED ? undefined : s.close())));
-    sockets = [];
-  });
-  after(() => t.close());
-
-  const open = async (user: TestUser, sessionId: string) => {
-    const s = await TestSocket.open(baseUrl, user.token, sessionId);
-    sockets.push(s);
-    return s;
-  };
+  before(() => ({ t } = app));
+  const open = app.open;
 
   /** A matched session of `names` (fresh slot each time) and its id. */
   const session = async (names: string[]) => {
