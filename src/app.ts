@@ -15,6 +15,7 @@ import { authenticate } from './http/auth.ts';
 import { installErrorHandling } from './http/errors.ts';
 import { authRoutes, publicAuthRoutes } from './modules/auth/auth.routes.ts';
 import { registrationsRoutes } from './modules/registrations/registrations.routes.ts';
+import { eventsRoutes } from './modules/events/events.routes.ts';
 import { sessionsRoutes } from './modules/sessions/sessions.routes.ts';
 import { signalingRoutes } from './modules/signaling/signaling.routes.ts';
 import { slotsRoutes } from './modules/slots/slots.routes.ts';
@@ -91,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await slotsRoutes(scope, { slots: services.slots, clock });
     await registrationsRoutes(scope, { registrations: services.registrations, clock });
     await sessionsRoutes(scope, { sessions: services.sessions, clock });
+    await eventsRoutes(scope, { events: services.events });
   });
 
   await app.register(async (scope) => {

@@ -2,6 +2,7 @@ import type { AppConfig } from './config.ts';
 import type { DatabaseHandle } from './db/client.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { AuthService } from './modules/auth/auth.service.ts';
+import { EventsService } from './modules/events/events.service.ts';
 import { MatchmakingService } from './modules/matchmaking/matchmaking.service.ts';
 import { RegistrationsService } from './modules/registrations/registrations.service.ts';
 import { SessionsService } from './modules/sessions/sessions.service.ts';
@@ -13,6 +14,7 @@ import type { Logger } from './shared/logger.ts';
 /** Every service of the process, wired once (main and tests build the same graph). */
 export interface Services {
   auth: AuthService;
+  events: EventsService;
   slots: SlotsService;
   registrations: RegistrationsService;
   sessions: SessionsService;
@@ -37,7 +39,8 @@ export function createServices(deps: { config: AppConfig; database: DatabaseHand
   });
   const slots = new SlotsService(db, config.rules);
   const registrations = new RegistrationsService(db, config.rules, slots);
-  const sessions = new SessionsService(db, config.rules, registrations);
+  const events = new EventsService(db);
+  const sessions = new SessionsService(db, config.rules, registrations, events);
   const matchmaking = new MatchmakingService(db, slots, registrations, sessions);
   const signaling = new SignalingService({ sessions, clock, rules: config.rules, logger: logger.child({ module: 'signaling' }) });
   const jobs = new JobRunner(
@@ -49,5 +52,5 @@ export function createServices(deps: { config: AppConfig; database: DatabaseHand
     ],
     logger.child({ module: 'jobs' }),
   );
-  return { auth, slots, registrations, sessions, matchmaking, signaling, jobs };
+  return { auth, events, slots, registrations, sessions, matchmaking, signaling, jobs };
 }

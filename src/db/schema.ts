@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, index, integer, jsonb, pgTable, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /**
  * Database schema, shared by PGlite and the PostgreSQL server. Fields follow seed 001; its MongoDB
@@ -105,6 +105,8 @@ export const sessions = pgTable(
     startedAt: ts('started_at'),
     endedAt: ts('ended_at'),
     recordingEnabled: boolean('recording_enabled').notNull().default(false),
+    /** Last time someone connected or went away; orphan cleanup counts from it (seed 000 §7.2). */
+    lastPresenceAt: ts('last_presence_at'),
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
   },
@@ -135,15 +137,54 @@ export const participants = pgTable(
     joinedAt: ts('joined_at'),
     /** When the participant left or its drop became final. */
     leftAt: ts('left_at'),
+    /** `left` (on purpose) | `disconnected` (drop not recovered) | `session_ended`. */
+    leftReason: text('left_reason'),
     /** Start of the current connected stretch, for presence accounting. */
     connectedSince: ts('connected_since'),
     presenceSeconds: integer('presence_seconds').notNull().default(0),
-    speakingTimeSeconds: integer('speaking_time_seconds').notNull().default(0),
+    /** Speaking time reported over signaling, bounded by presence (seed 002 AC4). */
+    speakingTimeMs: integer('speaking_time_ms').notNull().default(0),
     createdAt: ts('created_at').notNull(),
   },
   (t) => [
     index('participants_session_idx').on(t.sessionId),
     index('participants_user_status_idx').on(t.userId, t.status),
+    index('participants_user_created_idx').on(t.userId, t.createdAt),
     uniqueIndex('participants_session_user_uq').on(t.sessionId, t.userId),
   ],
+);
+
+/** One rating per participant of an ended session (seed 000 §3.4). */
+export const sessionRatings = pgTable(
+  'session_ratings',
+  {
+    sessionId: text('session_id').notNull().references(() => sessions.id),
+    userId: text('user_id').notNull(),
+    rating: smallint('rating').notNull(),
+    comment: text('comment'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('session_ratings_session_user_uq').on(t.sessionId, t.userId)],
+);
+
+/**
+ * Transactional outbox (DESIGN 3, 4.4): each row is a CloudEvents 1.0 event written in the same
+ * transaction as the state change it reports; a relay publishes rows afterwards.
+ */
+export const outboxEvents = pgTable(
+  'outbox_events',
+  {
+    /** Insertion order; the admin reader's cursor. */
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    id: text('id').notNull(),
+    type: text('type').notNull(),
+    source: text('source').notNull(),
+    subject: text('subject'),
+    time: ts('time').notNull(),
+    /** Kafka message key (the session id: ordering per session). */
+    key: text('key').notNull(),
+    data: jsonb('data').notNull(),
+    publishedAt: ts('published_at'),
+  },
+  (t) => [uniqueIndex('outbox_events_id_uq').on(t.id), index('outbox_events_unpublished_idx').on(t.seq).where(sql`published_at is null`)],
 );

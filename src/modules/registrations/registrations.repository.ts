@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
+import { lockKey } from '../../db/locks.ts';
 import { registrations, timeSlots } from '../../db/schema.ts';
 
 export type RegistrationRow = typeof registrations.$inferSelect;
@@ -23,7 +24,7 @@ export const registrationsRepository = {
    * hold under concurrent requests on PostgreSQL, DESIGN 5). Taken before the slot row lock.
    */
   async lockUser(db: Executor, userId: string): Promise<void> {
-    await db.execute(sql`select pg_advisory_xact_lock(hashtext(${'registrations:' + userId}))`);
+    await lockKey(db, `registrations:${userId}`);
   },
 
   async insert(db: Executor, row: Omit<RegistrationRow, 'seq'>): Promise<void> {

@@ -1,9 +1,19 @@
-import { and, asc, eq, inArray, isNotNull, isNull, lte, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
-import { participants, sessions } from '../../db/schema.ts';
+import { lockKey } from '../../db/locks.ts';
+import { participants, sessionRatings, sessions } from '../../db/schema.ts';
 
 export type SessionRow = typeof sessions.$inferSelect;
 export type ParticipantRow = typeof participants.$inferSelect;
+export type RatingRow = typeof sessionRatings.$inferSelect;
+
+/** One line of a user's history: the session, counts, and the user's own participation and rating. */
+export interface HistoryRow {
+  session: SessionRow;
+  participantCount: number;
+  me: ParticipantRow;
+  rating: { rating: number; comment: string | null } | null;
+}
 
 /** SQL of sessions and participants. */
 export const sessionsRepository = {
@@ -66,6 +76,7 @@ export const sessionsRepository = {
       .where(
         and(
           eq(participants.userId, userId),
+          or(isNull(participants.leftReason), ne(participants.leftReason, 'left')),
           or(
             eq(sessions.status, 'active'),
             and(eq(sessions.status, 'waiting'), or(isNull(sessions.scheduledStartAt), lte(sessions.scheduledStartAt, joinableBefore))),
@@ -119,13 +130,17 @@ export const sessionsRepository = {
 
   /** Closes the participation of everyone still present when a session ends, counting presence up to `now`. */
   async closeParticipations(db: Executor, sessionId: string, now: Date): Promise<void> {
+    // Every SET expression reads the row as it was, so each one can refer to the old values.
+    const presence = sql`${participants.presenceSeconds} + coalesce(floor(extract(epoch from (${now}::timestamptz - ${participants.connectedSince})))::int, 0)`;
     await db
       .update(participants)
       .set({
-        presenceSeconds: sql`${participants.presenceSeconds} + coalesce(floor(extract(epoch from (${now}::timestamptz - ${participants.connectedSince})))::int, 0)`,
+        presenceSeconds: presence,
+        speakingTimeMs: sql`least(${participants.speakingTimeMs}, (${presence}) * 1000)`,
         connectedSince: null,
         status: sql`case when ${participants.status} = 'connected' then 'disconnected' else ${participants.status} end`,
         leftAt: sql`case when ${participants.joinedAt} is not null then coalesce(${participants.leftAt}, ${now}::timestamptz) else ${participants.leftAt} end`,
+        leftReason: sql`case when ${participants.joinedAt} is not null and ${participants.leftAt} is null then 'session_ended' else ${participants.leftReason} end`,
       })
       .where(eq(participants.sessionId, sessionId));
   },
@@ -133,5 +148,98 @@ export const sessionsRepository = {
   async listSessionsByIds(db: Executor, ids: string[]): Promise<SessionRow[]> {
     if (!ids.length) return [];
     return db.select().from(sessions).where(inArray(sessions.id, ids));
+  },
+
+  /** Serialises one user's session creations and joins inside the transaction (limits, DESIGN 5). */
+  async lockUser(db: Executor, userId: string): Promise<void> {
+    await lockKey(db, `sessions:${userId}`);
+  },
+
+  /** The live session (`waiting`/`active`) holding an invite code. */
+  async findLiveByInviteCode(db: Executor, code: string): Promise<SessionRow | undefined> {
+    const [row] = await db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.inviteCode, code), ne(sessions.status, 'ended')));
+    return row;
+  },
+
+  /** Participations of a user not left, in live sessions (seed 002 AC9: at most 3). */
+  async countActiveParticipations(db: Executor, userId: string): Promise<number> {
+    const [row] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(participants)
+      .innerJoin(sessions, eq(sessions.id, participants.sessionId))
+      .where(and(eq(participants.userId, userId), isNull(participants.leftAt), ne(sessions.status, 'ended')));
+    return Number(row?.n ?? 0);
+  },
+
+  /** Participations of a user created in `[from, to)` (seed 000 §7.3: 10 a day on the free tier). */
+  async countParticipationsBetween(db: Executor, userId: string, from: Date, to: Date): Promise<number> {
+    const [row] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(participants)
+      .where(and(eq(participants.userId, userId), gte(participants.createdAt, from), lt(participants.createdAt, to)));
+    return Number(row?.n ?? 0);
+  },
+
+  /** Active private sessions started at or before `startedBefore`, locked. */
+  async claimPrivateSessionsTimedOut(db: Executor, startedBefore: Date, limit: number): Promise<SessionRow[]> {
+    return db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.status, 'active'), eq(sessions.type, 'private'), lte(sessions.startedAt, startedBefore)))
+      .limit(limit)
+      .for('update', { skipLocked: true });
+  },
+
+  /** Live private sessions nobody is connected to since `idleBefore`, locked. */
+  async claimOrphanedPrivateSessions(db: Executor, idleBefore: Date, limit: number): Promise<SessionRow[]> {
+    return db
+      .select()
+      .from(sessions)
+      .where(
+        and(
+          ne(sessions.status, 'ended'),
+          eq(sessions.type, 'private'),
+          lte(sql`coalesce(${sessions.lastPresenceAt}, ${sessions.createdAt})`, idleBefore),
+          sql`not exists (select 1 from participants p where p.session_id = sessions.id and p.status = 'connected')`,
+        ),
+      )
+      .limit(limit)
+      .for('update', { skipLocked: true });
+  },
+
+  /** A user's ended sessions, newest first, keyset-paginated on (endedAt, id). */
+  async listHistory(db: Executor, userId: string, opts: { before?: { at: Date; id: string }; limit: number }): Promise<HistoryRow[]> {
+    const conditions = [eq(participants.userId, userId), eq(sessions.status, 'ended')];
+    if (opts.before) {
+      const b = opts.before;
+      conditions.push(or(lt(sessions.endedAt, b.at), and(eq(sessions.endedAt, b.at), lt(sessions.id, b.id)))!);
+    }
+    const rows = await db
+      .select({
+        session: sessions,
+        me: participants,
+        participantCount: sql<number>`(select count(*)::int from participants p where p.session_id = sessions.id and p.joined_at is not null)`,
+        rating: sessionRatings.rating,
+        comment: sessionRatings.comment,
+      })
+      .from(participants)
+      .innerJoin(sessions, eq(sessions.id, participants.sessionId))
+      .leftJoin(sessionRatings, and(eq(sessionRatings.sessionId, sessions.id), eq(sessionRatings.userId, userId)))
+      .where(and(...conditions))
+      .orderBy(desc(sessions.endedAt), desc(sessions.id))
+      .limit(opts.limit);
+    return rows.map((r) => ({
+      session: r.session,
+      me: r.me,
+      participantCount: Number(r.participantCount),
+      rating: r.rating === null ? null : { rating: r.rating, comment: r.comment },
+    }));
+  },
+
+  async insertRating(db: Executor, row: RatingRow): Promise<void> {
+    await db.insert(sessionRatings).values(row);
   },
 };

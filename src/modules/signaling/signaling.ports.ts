@@ -7,6 +7,7 @@
 export type SignalingSessionChange =
   | { type: 'started'; sessionId: string; startedAt: string }
   | { type: 'left'; sessionId: string; userId: string }
+  | { type: 'host-changed'; sessionId: string; hostUserId: string }
   | { type: 'ended'; sessionId: string; reason: string };
 
 /** The admission answer: the session snapshot and the caller's participation. */

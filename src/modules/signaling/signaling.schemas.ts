@@ -108,6 +108,7 @@ export interface ServerMessageMap {
   'media-state': { userId: string; micEnabled: boolean; cameraEnabled: boolean };
   'session-started': { startedAt: string };
   'session-ended': { reason: string };
+  'host-changed': { hostUserId: string };
   'heartbeat-ack': Record<never, never>;
   error: { code: string; message: string };
 }

@@ -292,6 +292,10 @@ export class SignalingService {
       this.broadcast(change.sessionId, { type: 'session-started', startedAt: change.startedAt });
       return;
     }
+    if (change.type === 'host-changed') {
+      this.broadcast(change.sessionId, { type: 'host-changed', hostUserId: change.hostUserId });
+      return;
+    }
     if (change.type === 'left') {
       // A deliberate leave (REST) is announced at once, without waiting for the reconnect window.
       this.announceLeft(change.sessionId, change.userId);

@@ -1,0 +1,18 @@
+import { sql } from 'drizzle-orm';
+import type { Executor } from './client.ts';
+
+/**
+ * Takes a transaction-scoped advisory lock on a string key (released at commit or rollback).
+ * Serialises concurrent attempts of one user where a limit spans several rows (DESIGN 5).
+ */
+export async function lockKey(db: Executor, key: string): Promise<void> {
+  await db.execute(sql`select pg_advisory_xact_lock(hashtext(${key}))`);
+}
+
+/** True when a database error is a unique-constraint violation (SQLSTATE 23505), on pg and PGlite. */
+export function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === '23505') return true;
+  }
+  return false;
+}
