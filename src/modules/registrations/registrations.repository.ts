@@ -109,15 +109,14 @@ export const registrationsRepository = {
       .orderBy(registrations.registeredAt, registrations.seq);
   },
 
-  /** Sets each registration's session in one statement. */
+  /** Sets each registration's session in one statement (two array parameters, not one per row). */
   async assignSessions(db: Executor, assignments: { registrationId: string; sessionId: string }[]): Promise<void> {
     if (assignments.length === 0) return;
-    const values = sql.join(
-      assignments.map((a) => sql`(${a.registrationId}, ${a.sessionId})`),
-      sql`, `,
-    );
+    const ids = assignments.map((a) => a.registrationId);
+    const sessionIds = assignments.map((a) => a.sessionId);
     await db.execute(
-      sql`update registrations set session_id = v.session_id, unmatched_reason = null from (values ${values}) as v(id, session_id) where registrations.id = v.id`,
+      sql`update registrations set session_id = v.session_id, unmatched_reason = null
+          from unnest(${sql.param(ids)}::text[], ${sql.param(sessionIds)}::text[]) as v(id, session_id) where registrations.id = v.id`,
     );
   },
 
