@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { createMatchedSession, createTestApp, type TestApp } from './helpers/harness.ts';
 import { useListeningApp } from './helpers/listening-app.ts';
-import { alive as heartbeat } from './signaling/support.ts';
+import { alive as heartbeat, waitUntil } from './signaling/support.ts';
 import { TestSocket } from './helpers/ws-client.ts';
 
 describe('slot sessions (seed 000 §5.3, DESIGN 4.6)', () => {
@@ -110,6 +110,8 @@ describe('slot sessions (seed 000 §5.3, DESIGN 4.6)', () => {
     await t.runJobs();
     await f.close();
     await g.close();
+    await waitUntil(() => !t.services.signaling.isConnected(sessionId, fay.id) && !t.services.signaling.isConnected(sessionId, gus.id), 'drops seen');
+    await t.services.signaling.idle();
     // The drop is only final after RULES_RECONNECT_WINDOW.
     t.clock.advance(29_000);
     await t.runJobs();

@@ -25,6 +25,23 @@ export const sessionsRepository = {
     if (rows.length) await db.insert(participants).values(rows);
   },
 
+  /**
+   * Inserts many new (never connected) participants with one array parameter per column instead
+   * of one parameter per value: matchmaking inserts thousands in one sweep.
+   */
+  async insertNewParticipantsBulk(db: Executor, rows: ParticipantRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const col = <K extends keyof ParticipantRow>(k: K) => sql.param(rows.map((r) => r[k]));
+    await db.execute(sql`
+      insert into participants (id, session_id, user_id, display_name, registration_id, role, status, camera_enabled,
+                                mic_enabled, recording_consent, presence_seconds, speaking_time_ms, created_at)
+      select * from unnest(${col('id')}::text[], ${col('sessionId')}::text[], ${col('userId')}::text[], ${col('displayName')}::text[],
+                           ${col('registrationId')}::text[], ${col('role')}::text[], ${col('status')}::text[],
+                           ${col('cameraEnabled')}::boolean[], ${col('micEnabled')}::boolean[], ${col('recordingConsent')}::boolean[],
+                           ${col('presenceSeconds')}::int[], ${col('speakingTimeMs')}::int[],
+                           ${sql.param(rows.map((r) => r.createdAt.toISOString()))}::timestamptz[])`);
+  },
+
   async findById(db: Executor, id: string): Promise<SessionRow | undefined> {
     const [row] = await db.select().from(sessions).where(eq(sessions.id, id));
     return row;

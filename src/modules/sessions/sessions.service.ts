@@ -169,7 +169,7 @@ export class SessionsService {
         scheduledEndAt: new Date(slot.startTime.getTime() + slot.durationMinutes * 60_000),
       })),
     );
-    await sessionsRepository.insertParticipants(
+    await sessionsRepository.insertNewParticipantsBulk(
       tx,
       groups.flatMap((group, g) =>
         group.map((m, i) => ({
