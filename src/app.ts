@@ -17,7 +17,8 @@ import { authRoutes, publicAuthRoutes } from './modules/auth/auth.routes.ts';
 import { registrationsRoutes } from './modules/registrations/registrations.routes.ts';
 import { eventsRoutes } from './modules/events/events.routes.ts';
 import { sessionsRoutes } from './modules/sessions/sessions.routes.ts';
-import { signalingRoutes } from './modules/signaling/signaling.routes.ts';
+import { iceRoutes } from './modules/ice/ice.routes.ts';
+import { signalingRoutes, signalingTicketRoutes } from './modules/signaling/signaling.routes.ts';
 import { slotsRoutes } from './modules/slots/slots.routes.ts';
 import type { Clock } from './shared/clock.ts';
 import type { Logger } from './shared/logger.ts';
@@ -93,6 +94,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await registrationsRoutes(scope, { registrations: services.registrations, clock });
     await sessionsRoutes(scope, { sessions: services.sessions, clock });
     await eventsRoutes(scope, { events: services.events });
+    await signalingTicketRoutes(scope, { tickets: services.signalingTickets, perMinute: config.signaling.ticketsPerMinute });
+    await iceRoutes(scope, { ice: services.ice, clock });
   });
 
   await app.register(async (scope) => {
@@ -100,10 +103,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       auth: services.auth,
       sessions: services.sessions,
       signaling: services.signaling,
+      tickets: services.signalingTickets,
       clock,
       allowedOrigins: config.allowedOrigins,
     });
   });
+  // With REDIS_URL, serve only once this instance hears the others (fails start-up if Redis is down).
+  app.addHook('onReady', () => services.signaling.ready());
 
   await registerWebClient(app);
   return app;

@@ -25,6 +25,38 @@ export interface RuleSettings {
   slotHorizonMs: number;
 }
 
+/** Signaling hardening and scale-out (issue 4, DESIGN 4.3). */
+export interface SignalingSettings {
+  /** Sessions one user may be connected to at once, across instances; the extra socket is closed 4429. */
+  maxSocketsPerUser: number;
+  /** Lifetime of a single-use signaling ticket (`POST /api/signaling/tickets`). */
+  ticketTtlMs: number;
+  /** Tickets one user may ask for per minute. */
+  ticketsPerMinute: number;
+  /** Frames a connection may send in a burst before 4429. */
+  messageBurst: number;
+  /** Frames per second refilled into a connection's budget. */
+  messagesPerSecond: number;
+  /** With `REDIS_URL`: prepended to every Redis key and channel (empty: seed 003's key names). */
+  redisKeyPrefix: string;
+  /** With `REDIS_URL`: TTL of `session:heartbeat:{sessionId}:{userId}` (seed 003: 45 s). */
+  heartbeatTtlMs: number;
+  /** With `REDIS_URL`: TTL of `session:ws:{sessionId}` (seed 003: 1800 s), refreshed with heartbeats. */
+  presenceTtlMs: number;
+}
+
+/** ICE servers handed to clients by `GET /api/ice-servers` (DESIGN 3: TURN port). */
+export interface TurnSettings {
+  /** `TURN_URLS`: `turn:` / `turns:` URLs of coturn servers sharing `secret`. */
+  urls: string[];
+  /** `TURN_SECRET`: coturn's `static-auth-secret` (`use-auth-secret`); null without TURN. */
+  secret: string | null;
+  /** How long issued TURN credentials stay valid. */
+  ttlMs: number;
+  /** `STUN_URLS`: `stun:` / `stuns:` URLs. */
+  stunUrls: string[];
+}
+
 /** Validated process configuration. Only `loadConfig` reads `process.env` (DESIGN 7). */
 export interface AppConfig {
   nodeEnv: string;
@@ -44,6 +76,8 @@ export interface AppConfig {
   /** Per-user request budget per minute on authenticated routes. */
   rateLimitPerMinute: number;
   rules: RuleSettings;
+  signaling: SignalingSettings;
+  turn: TurnSettings;
 }
 
 /** Thrown by `loadConfig` with every invalid key listed, so operators fix them in one go. */
@@ -133,6 +167,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push(`LOG_LEVEL: "${logLevel}" must be one of fatal, error, warn, info, debug, trace, silent`);
   }
 
+  // Signaling and TURN (issue 4).
+  const list = (key: string, pattern: RegExp, example: string): string[] => {
+    const items = (str(key) ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+    for (const item of items) if (!pattern.test(item)) problems.push(`${key}: "${item}" is not a URL like ${example}`);
+    return items;
+  };
+  const signaling: SignalingSettings = {
+    maxSocketsPerUser: integer('SIGNALING_MAX_SOCKETS_PER_USER', 4, 1, 1000),
+    ticketTtlMs: duration('SIGNALING_TICKET_TTL', '30s'),
+    ticketsPerMinute: integer('SIGNALING_TICKETS_PER_MINUTE', 60, 1, 100_000),
+    messageBurst: integer('SIGNALING_MESSAGE_BURST', 500, 10, 1_000_000),
+    messagesPerSecond: integer('SIGNALING_MESSAGES_PER_SECOND', 100, 1, 1_000_000),
+    redisKeyPrefix: str('REDIS_KEY_PREFIX') ?? '',
+    heartbeatTtlMs: duration('SIGNALING_HEARTBEAT_TTL', '45s'),
+    presenceTtlMs: duration('SIGNALING_PRESENCE_TTL', '30m'),
+  };
+  const turn: TurnSettings = {
+    urls: list('TURN_URLS', /^turns?:[^\s,]+$/, 'turn:turn.example.com:3478?transport=udp'),
+    secret: str('TURN_SECRET'),
+    ttlMs: duration('TURN_TTL', '1h'),
+    stunUrls: list('STUN_URLS', /^stuns?:[^\s,]+$/, 'stun:stun.example.com:3478'),
+  };
   const config: AppConfig = {
     nodeEnv,
     port: integer('PORT', 3000, 0, 65535),
@@ -160,8 +216,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       recordingRetentionMs: duration('RULES_RECORDING_RETENTION', RULE_DEFAULTS.RULES_RECORDING_RETENTION),
       slotHorizonMs: duration('RULES_SLOT_HORIZON', RULE_DEFAULTS.RULES_SLOT_HORIZON),
     },
+    signaling,
+    turn,
   };
   if (config.jobsIntervalMs < 100) problems.push('JOBS_INTERVAL: must be at least 100ms');
+  if (config.signaling.ticketTtlMs < 1000 || config.signaling.ticketTtlMs > 10 * 60_000) problems.push('SIGNALING_TICKET_TTL: must be between 1s and 10m');
+  if (config.signaling.heartbeatTtlMs < 1000) problems.push('SIGNALING_HEARTBEAT_TTL: must be at least 1s');
+  if (config.redisUrl !== null && config.signaling.heartbeatTtlMs <= config.jobsIntervalMs) {
+    // Each instance's sweep refreshes its own heartbeat keys; a shorter TTL would let survivors take live sockets for dead ones.
+    problems.push('SIGNALING_HEARTBEAT_TTL: must be longer than JOBS_INTERVAL');
+  }
+  if (config.signaling.presenceTtlMs < config.signaling.heartbeatTtlMs) problems.push('SIGNALING_PRESENCE_TTL: must be at least SIGNALING_HEARTBEAT_TTL');
+  if (config.turn.urls.length > 0 && config.turn.secret === null) problems.push('TURN_SECRET: required when TURN_URLS is set');
+  if (config.turn.secret !== null && config.turn.urls.length === 0) problems.push('TURN_URLS: required when TURN_SECRET is set');
+  if (config.turn.ttlMs < 60_000 || config.turn.ttlMs > 7 * 24 * 3_600_000) problems.push('TURN_TTL: must be between 1m and 7d');
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -6,7 +6,10 @@ import { EventsService } from './modules/events/events.service.ts';
 import { MatchmakingService } from './modules/matchmaking/matchmaking.service.ts';
 import { RegistrationsService } from './modules/registrations/registrations.service.ts';
 import { SessionsService } from './modules/sessions/sessions.service.ts';
-import { SignalingService } from './modules/signaling/signaling.service.ts';
+import { IceService } from './modules/ice/ice.service.ts';
+import { createSignaling } from './modules/signaling/signaling.factory.ts';
+import type { SignalingService } from './modules/signaling/signaling.service.ts';
+import type { SignalingTickets } from './modules/signaling/signaling.tickets.ts';
 import { SlotsService } from './modules/slots/slots.service.ts';
 import type { Clock } from './shared/clock.ts';
 import type { Logger } from './shared/logger.ts';
@@ -20,6 +23,8 @@ export interface Services {
   sessions: SessionsService;
   matchmaking: MatchmakingService;
   signaling: SignalingService;
+  signalingTickets: SignalingTickets;
+  ice: IceService;
   jobs: JobRunner;
 }
 
@@ -42,7 +47,8 @@ export function createServices(deps: { config: AppConfig; database: DatabaseHand
   const events = new EventsService(db);
   const sessions = new SessionsService(db, config.rules, registrations, events);
   const matchmaking = new MatchmakingService(db, slots, registrations, sessions);
-  const signaling = new SignalingService({ sessions, clock, rules: config.rules, logger: logger.child({ module: 'signaling' }) });
+  const { signaling, tickets: signalingTickets } = createSignaling({ config, sessions, clock, logger: logger.child({ module: 'signaling' }) });
+  const ice = new IceService(config.turn);
   const jobs = new JobRunner(
     [
       { name: 'slot-generation', run: (now) => slots.generateRecurringSlots(now) },
@@ -52,5 +58,5 @@ export function createServices(deps: { config: AppConfig; database: DatabaseHand
     ],
     logger.child({ module: 'jobs' }),
   );
-  return { auth, events, slots, registrations, sessions, matchmaking, signaling, jobs };
+  return { auth, events, slots, registrations, sessions, matchmaking, signaling, signalingTickets, ice, jobs };
 }

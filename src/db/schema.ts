@@ -139,6 +139,8 @@ export const participants = pgTable(
     leftAt: ts('left_at'),
     /** `left` (on purpose) | `disconnected` (drop not recovered) | `session_ended`. */
     leftReason: text('left_reason'),
+    /** Last connection or drop; orphan cleanup counts from the latest of a session's (seed 000 §7.2). */
+    lastPresenceAt: ts('last_presence_at'),
     /** Start of the current connected stretch, for presence accounting. */
     connectedSince: ts('connected_since'),
     presenceSeconds: integer('presence_seconds').notNull().default(0),

@@ -41,8 +41,12 @@ export interface TestApp {
  * scheduled: tests move `clock` and call `runJobs()`.
  * @param env extra environment for `loadConfig`, e.g. `{ RULES_RECONNECT_WINDOW: '10s' }`.
  * @param logTo a stream receiving every log line at level trace (log assertions).
+ * @param database an open database to share with another app (two instances of the service); the
+ *   app does not close it. By default each app opens (and closes) a fresh one.
  */
-export async function createTestApp(opts: { clock?: ManualClock; env?: Record<string, string>; logTo?: Writable } = {}): Promise<TestApp> {
+export async function createTestApp(
+  opts: { clock?: ManualClock; env?: Record<string, string>; logTo?: Writable; database?: DatabaseHandle } = {},
+): Promise<TestApp> {
   const clock = opts.clock ?? new ManualClock(Math.floor(Date.now() / 60_000) * 60_000);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-test-'));
   const config = loadConfig({
@@ -51,7 +55,7 @@ export async function createTestApp(opts: { clock?: ManualClock; env?: Record<st
     RATE_LIMIT_PER_MINUTE: '100000',
     ...opts.env,
   });
-  const database = await openTestDatabase();
+  const database = opts.database ?? (await openTestDatabase());
   const logger = createLogger(config.logLevel, opts.logTo);
   const services = createServices({ config, database, clock, logger });
   const app = await buildApp({ config, services, database, clock, logger });
@@ -89,7 +93,7 @@ export async function createTestApp(opts: { clock?: ManualClock; env?: Record<st
       await services.jobs.stop();
       await services.signaling.stop();
       await app.close();
-      await database.close();
+      if (!opts.database) await database.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

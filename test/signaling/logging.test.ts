@@ -50,4 +50,25 @@ describe('signaling logs', () => {
       for (const part of token.split('.')) assert.ok(!log.includes(part), `a token part was logged: ${part.slice(0, 12)}…`);
     }
   });
+
+  test('signaling tickets (issued, used, reused) never reach the logs', async () => {
+    const m = await createMatchedSession(t, ['Cai', 'Dee']);
+    const [cai] = m.users;
+    const sessionId = m.sessionIds.get(cai.id)!;
+    lines.length = 0;
+
+    const issued = await t.app.inject({ method: 'POST', url: '/api/signaling/tickets', headers: cai.headers, payload: { sessionId } });
+    assert.equal(issued.statusCode, 201);
+    const ticket = issued.json().ticket as string;
+    const c = await TestSocket.open(baseUrl, ticket, sessionId);
+    await c.next('participant-list');
+    assert.equal((await openUntilClosed(signalingUrl(baseUrl, `token=${ticket}&sessionId=${sessionId}`))).code, 4401);
+    await c.close();
+    await waitUntil(() => !t.services.signaling.isConnected(sessionId, cai.id), 'the drop was noticed');
+    await t.services.signaling.idle();
+
+    const log = lines.join('');
+    assert.match(log, /\/ws\/signaling\?token=\[REDACTED\]/, 'the upgrade request was logged, redacted');
+    assert.ok(!log.includes(ticket.slice(3)), 'the ticket was logged');
+  });
 });

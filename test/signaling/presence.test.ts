@@ -33,6 +33,15 @@ describe('signaling presence', () => {
   const advance = async (ms: number, keep: TestSocket[]) => {
     t.clock.advance(ms);
     for (const s of keep) await alive(s);
+    await runJobs();
+  };
+  /**
+   * Lets queued presence writes settle first: `markConnected` also touches the session row, and on
+   * a PostgreSQL server the lifecycle sweep skips rows locked at that moment (`SKIP LOCKED`) until
+   * its next run, which a test running the jobs once would take for a missed start.
+   */
+  const runJobs = async () => {
+    await t.services.signaling.idle();
     await t.runJobs();
   };
   const connected = (sessionId: string, user: TestUser) => t.services.signaling.isConnected(sessionId, user.id);
@@ -166,12 +175,12 @@ describe('signaling presence', () => {
 
     t.clock.set(startTime);
     for (const s of [l, m]) await alive(s);
-    await t.runJobs();
+    await runJobs();
     for (const s of [l, m]) assert.deepEqual(await s.next('session-started'), { type: 'session-started', startedAt: startTime.toISOString() });
 
     t.clock.set(startTime.getTime() + 15 * 60_000);
     for (const s of [l, m]) await alive(s);
-    await t.runJobs();
+    await runJobs();
     for (const s of [l, m]) {
       assert.deepEqual(await s.next('session-ended'), { type: 'session-ended', reason: 'completed' });
       assert.deepEqual(await s.closed, { code: 4410, reason: 'SESSION_ENDED' });
@@ -190,7 +199,7 @@ describe('signaling presence', () => {
     await t.runJobs();
     // Only the socket is a stand-in here: the upgrade cannot be paused between admission and accept.
     const socket = new StandInSocket();
-    t.services.signaling.connect(socket as unknown as WebSocket, admission);
+    await t.services.signaling.connect(socket as unknown as WebSocket, admission);
     assert.deepEqual(socket.sent.map((f) => JSON.parse(f)), [{ type: 'session-ended', reason: 'cancelled' }]);
     assert.deepEqual(socket.closedWith, { code: 4410, reason: 'SESSION_ENDED' });
     assert.ok(!connected(sessionId, users[0]));

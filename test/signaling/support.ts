@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
+import type { TestApp, TestUser } from '../helpers/harness.ts';
 import type { TestSocket } from '../helpers/ws-client.ts';
 
 /**
@@ -54,4 +55,27 @@ export function openUntilClosed(url: string): Promise<RawOutcome> {
 /** `ws://…/ws/signaling` with the given raw query string. */
 export function signalingUrl(baseUrl: string, query: string): string {
   return `${baseUrl.replace(/^http/, 'ws')}/ws/signaling${query ? `?${query}` : ''}`;
+}
+
+/**
+ * A private session (seed 002) created by the first name and joined by the others with its invite
+ * code: open for signaling at once, without moving the clock.
+ */
+export async function privateSession(t: TestApp, names: string[]): Promise<{ sessionId: string; users: TestUser[] }> {
+  const users: TestUser[] = [];
+  for (const name of names) users.push(await t.user(name));
+  const [host, ...others] = users;
+  const created = await t.app.inject({ method: 'POST', url: '/api/sessions', headers: host.headers, payload: { type: 'private', targetLanguageCode: 'fr' } });
+  assert.equal(created.statusCode, 201, created.body);
+  const { id, inviteCode } = created.json() as { id: string; inviteCode: string };
+  for (const u of others) {
+    const joined = await t.app.inject({ method: 'POST', url: '/api/sessions/join', headers: u.headers, payload: { inviteCode } });
+    assert.equal(joined.statusCode, 201, joined.body);
+  }
+  return { sessionId: id, users };
+}
+
+/** The ids of a `participant-list` frame's participants, sorted. */
+export function listedIds(list: Record<string, unknown>): string[] {
+  return (list.participants as { userId: string }[]).map((p) => p.userId).sort();
 }

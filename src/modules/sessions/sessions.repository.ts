@@ -219,7 +219,10 @@ export const sessionsRepository = {
         and(
           ne(sessions.status, 'ended'),
           eq(sessions.type, 'private'),
-          lte(sql`coalesce(${sessions.lastPresenceAt}, ${sessions.createdAt})`, idleBefore),
+          lte(
+            sql`coalesce(greatest(${sessions.lastPresenceAt}, (select max(p.last_presence_at) from participants p where p.session_id = sessions.id)), ${sessions.createdAt})`,
+            idleBefore,
+          ),
           sql`not exists (select 1 from participants p where p.session_id = sessions.id and p.status = 'connected')`,
         ),
       )

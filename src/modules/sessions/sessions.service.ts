@@ -462,8 +462,9 @@ export class SessionsService {
         leftReason: null,
         connectedSince: now,
         presenceSeconds: presenceUpTo(p, now),
+        // Not on the session row: a lifecycle sweep holding it (SKIP LOCKED) must not be delayed.
+        lastPresenceAt: now,
       });
-      await sessionsRepository.updateSession(tx, sessionId, { lastPresenceAt: now });
     });
   }
 
@@ -472,8 +473,12 @@ export class SessionsService {
     await this.db.transaction(async (tx) => {
       const p = await sessionsRepository.lockParticipant(tx, sessionId, userId);
       if (!p || p.status !== 'connected') return;
-      await sessionsRepository.updateParticipant(tx, p.id, { status: 'disconnected', connectedSince: null, presenceSeconds: presenceUpTo(p, now) });
-      await sessionsRepository.updateSession(tx, sessionId, { lastPresenceAt: now });
+      await sessionsRepository.updateParticipant(tx, p.id, {
+        status: 'disconnected',
+        connectedSince: null,
+        presenceSeconds: presenceUpTo(p, now),
+        lastPresenceAt: now,
+      });
     });
   }
 
@@ -809,6 +814,7 @@ function newParticipantRow(
     joinedAt: null,
     leftAt: null,
     leftReason: null,
+    lastPresenceAt: null,
     connectedSince: null,
     presenceSeconds: 0,
     speakingTimeMs: 0,

@@ -1,56 +1,83 @@
-import type { Connection, PendingDrop, SignalingState } from './signaling.state.ts';
+import type { SignalingSessionChange } from './signaling.ports.ts';
+import type { PeerView } from './signaling.schemas.ts';
+import type {
+  ClaimOutcome,
+  ClusterMessage,
+  PendingDrop,
+  PresenceClaim,
+  PresenceRefresh,
+  SignalingState,
+  TicketGrant,
+} from './signaling.state.ts';
 
-/** In-process `SignalingState` for a single instance: sessionId → userId → connection. */
+/**
+ * `SignalingState` of a single instance (no `REDIS_URL`): plain maps. There are no other
+ * instances, so fan-out does nothing and nothing is ever orphaned. Every method does its work
+ * synchronously before returning its promise, so calls apply in the order they are made.
+ */
 export class MemorySignalingState implements SignalingState {
-  private readonly sessions = new Map<string, Map<string, Connection>>();
-  /** Keyed by `dropKey` (unambiguous for any pair of ids). */
+  readonly instanceId = 'local';
+  readonly shared = false;
+  readonly refreshIntervalMs = Number.POSITIVE_INFINITY;
+  /** sessionId → userId → presence. */
+  private readonly presence = new Map<string, Map<string, { owner: string; view: PeerView }>>();
+  /** userId → sessions the user is present in (the per-user socket cap). */
+  private readonly userSessions = new Map<string, Set<string>>();
+  /** Keyed by `pairKey`. */
   private readonly drops = new Map<string, PendingDrop>();
-  /** sessionId → { reason, atMs } of sessions that ended recently. */
   private readonly ended = new Map<string, { reason: string; atMs: number }>();
+  private readonly tickets = new Map<string, TicketGrant>();
 
-  get(sessionId: string, userId: string): Connection | undefined {
-    return this.sessions.get(sessionId)?.get(userId);
-  }
+  async start(_onMessage: (message: ClusterMessage) => void): Promise<void> {}
 
-  put(conn: Connection): Connection | undefined {
-    let users = this.sessions.get(conn.sessionId);
+  async stop(): Promise<void> {}
+
+  async claim(c: PresenceClaim): Promise<ClaimOutcome> {
+    const ended = this.ended.get(c.sessionId);
+    if (ended) return { ok: false, refused: 'ended', endedReason: ended.reason };
+    const mine = this.userSessions.get(c.userId);
+    const elsewhere = (mine?.size ?? 0) - (mine?.has(c.sessionId) ? 1 : 0);
+    if (elsewhere >= c.maxSocketsPerUser) return { ok: false, refused: 'too-many-sockets' };
+
+    let users = this.presence.get(c.sessionId);
     if (!users) {
       users = new Map();
-      this.sessions.set(conn.sessionId, users);
+      this.presence.set(c.sessionId, users);
     }
-    const previous = users.get(conn.userId);
-    users.set(conn.userId, conn);
-    return previous === conn ? undefined : previous;
+    const previous = users.get(c.userId);
+    users.set(c.userId, { owner: c.owner, view: c.view });
+    if (mine) mine.add(c.sessionId);
+    else this.userSessions.set(c.userId, new Set([c.sessionId]));
+    const key = pairKey(c.sessionId, c.userId);
+    const drop = this.drops.get(key) ?? null;
+    this.drops.delete(key);
+    return { ok: true, previousOwner: previous?.owner ?? null, drop, peers: [...users.values()].map((p) => p.view) };
   }
 
-  remove(conn: Connection): boolean {
-    const users = this.sessions.get(conn.sessionId);
-    if (!users || users.get(conn.userId) !== conn) return false;
-    users.delete(conn.userId);
-    if (users.size === 0) this.sessions.delete(conn.sessionId);
+  async release(sessionId: string, userId: string, owner: string, droppedAtMs: number): Promise<boolean> {
+    if (this.presence.get(sessionId)?.get(userId)?.owner !== owner) return false;
+    this.removePresence(sessionId, userId);
+    this.drops.set(pairKey(sessionId, userId), { sessionId, userId, droppedAtMs });
     return true;
   }
 
-  inSession(sessionId: string): Iterable<Connection> {
-    return this.sessions.get(sessionId)?.values() ?? [];
+  async evict(sessionId: string, userId: string): Promise<{ owner: string | null; drop: PendingDrop | null }> {
+    const owner = this.presence.get(sessionId)?.get(userId)?.owner ?? null;
+    if (owner !== null) this.removePresence(sessionId, userId);
+    const key = pairKey(sessionId, userId);
+    const drop = this.drops.get(key) ?? null;
+    this.drops.delete(key);
+    return { owner, drop };
   }
 
-  *all(): Iterable<Connection> {
-    for (const users of this.sessions.values()) yield* users.values();
+  async updateView(sessionId: string, userId: string, owner: string, view: PeerView): Promise<void> {
+    const entry = this.presence.get(sessionId)?.get(userId);
+    if (entry?.owner === owner) entry.view = view;
   }
 
-  addDrop(drop: PendingDrop): void {
-    this.drops.set(dropKey(drop.sessionId, drop.userId), drop);
-  }
+  async refresh(_entries: PresenceRefresh[]): Promise<void> {}
 
-  takeDrop(sessionId: string, userId: string): PendingDrop | undefined {
-    const key = dropKey(sessionId, userId);
-    const drop = this.drops.get(key);
-    if (drop) this.drops.delete(key);
-    return drop;
-  }
-
-  takeDropsBefore(cutoffMs: number): PendingDrop[] {
+  async takeDropsBefore(cutoffMs: number): Promise<PendingDrop[]> {
     const due: PendingDrop[] = [];
     for (const [key, drop] of this.drops) {
       if (drop.droppedAtMs <= cutoffMs) {
@@ -61,27 +88,56 @@ export class MemorySignalingState implements SignalingState {
     return due;
   }
 
-  markEnded(sessionId: string, reason: string, atMs: number): void {
+  async claimOrphans(_nowMs: number): Promise<PendingDrop[]> {
+    return [];
+  }
+
+  async endSession(sessionId: string, reason: string, atMs: number): Promise<void> {
     this.ended.set(sessionId, { reason, atMs });
-  }
-
-  endedReason(sessionId: string): string | undefined {
-    return this.ended.get(sessionId)?.reason;
-  }
-
-  clearSession(sessionId: string): Connection[] {
-    const conns = [...(this.sessions.get(sessionId)?.values() ?? [])];
-    this.sessions.delete(sessionId);
+    for (const userId of this.presence.get(sessionId)?.keys() ?? []) this.userSessions.get(userId)?.delete(sessionId);
+    this.presence.delete(sessionId);
     for (const [key, drop] of this.drops) if (drop.sessionId === sessionId) this.drops.delete(key);
-    return conns;
   }
 
-  pruneEnded(cutoffMs: number): void {
-    for (const [sessionId, { atMs }] of this.ended) if (atMs <= cutoffMs) this.ended.delete(sessionId);
+  async prune(nowMs: number): Promise<void> {
+    for (const [sessionId, { atMs }] of this.ended) if (atMs <= nowMs - ENDED_MEMORY_MS) this.ended.delete(sessionId);
+    for (const [digest, grant] of this.tickets) if (grant.expiresAtMs <= nowMs) this.tickets.delete(digest);
+  }
+
+  async putTicket(digest: string, grant: TicketGrant, _ttlMs: number): Promise<void> {
+    this.tickets.set(digest, grant);
+  }
+
+  async takeTicket(digest: string): Promise<TicketGrant | null> {
+    const grant = this.tickets.get(digest) ?? null;
+    this.tickets.delete(digest);
+    return grant;
+  }
+
+  async relay(_sessionId: string, _toUserId: string, _frame: string): Promise<boolean> {
+    return false;
+  }
+
+  async broadcast(_sessionId: string, _frame: string, _exceptUserId: string | null): Promise<void> {}
+
+  async kick(_sessionId: string, _userId: string, _owner: string, _code: number, _reason: string): Promise<void> {}
+
+  async publishChange(_change: SignalingSessionChange): Promise<void> {}
+
+  private removePresence(sessionId: string, userId: string): void {
+    const users = this.presence.get(sessionId);
+    users?.delete(userId);
+    if (users?.size === 0) this.presence.delete(sessionId);
+    const mine = this.userSessions.get(userId);
+    mine?.delete(sessionId);
+    if (mine?.size === 0) this.userSessions.delete(userId);
   }
 }
 
+/** How long an ended session is remembered, to turn away connections admitted just before it ended. */
+export const ENDED_MEMORY_MS = 10 * 60_000;
+
 /** The session id's length first, so that no two (sessionId, userId) pairs share a key. */
-function dropKey(sessionId: string, userId: string): string {
+function pairKey(sessionId: string, userId: string): string {
   return `${sessionId.length}:${sessionId}${userId}`;
 }

@@ -1,7 +1,6 @@
 import type { TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import type { Clock } from '../../shared/clock.ts';
-import { SignalingErrorCode } from './signaling.errors.ts';
 import type { SignalingSessions } from './signaling.ports.ts';
 import {
   AnswerMessage,
@@ -9,21 +8,33 @@ import {
   IceCandidateMessage,
   MediaStateMessage,
   OfferMessage,
+  SpeakingMessage,
   type ClientMessageMap,
   type IceCandidate,
   type ServerMessage,
 } from './signaling.schemas.ts';
-import type { Connection, SignalingState } from './signaling.state.ts';
+import type { Connection } from './signaling.state.ts';
 
 /** What a message handler may do. Implemented by `SignalingService`; handlers never see sockets. */
 export interface HandlerContext {
-  readonly state: SignalingState;
   readonly sessions: SignalingSessions;
   readonly clock: Clock;
   /** Sends one frame to one connection (dropped silently if its socket is no longer open). */
   send(conn: Connection, message: ServerMessage): void;
-  /** Sends one frame to every current connection of a session except `except`. */
-  broadcast(sessionId: string, message: ServerMessage, except?: Connection): void;
+  /** Sends one frame to every other participant connected to the session, on any instance. */
+  broadcast(sessionId: string, message: ServerMessage, exceptUserId: string): void;
+  /**
+   * Delivers `message` to `toUserId`'s connection in the sender's own session, on whichever
+   * instance holds it. Anyone else (another session, not connected, the sender itself) gets the
+   * sender a `PEER_NOT_FOUND` error frame and nothing is delivered.
+   */
+  relay(conn: Connection, toUserId: string, message: ServerMessage): void;
+  /** Publishes the connection's current view (role, media state) to the shared presence. */
+  updatePresence(conn: Connection): void;
+  /** A sign of life that also refreshes the shared heartbeat key. */
+  heartbeat(conn: Connection): void;
+  /** Starts or ends a speaking stretch. @returns false when nothing changed. */
+  setSpeaking(conn: Connection, speaking: boolean): boolean;
   /** Sends `{ type: 'error', code, message }`; the socket stays open. */
   sendError(conn: Connection, code: string, message: string): void;
   /** Answers a malformed frame with `INVALID_MESSAGE` and charges the sender's abuse budget. */
@@ -77,36 +88,19 @@ export class HandlerRegistry {
   }
 }
 
-/**
- * The relay target: the addressee's current connection in the sender's own session. Anyone else
- * (another session, not connected, the sender itself) gets the sender an error frame, and nothing
- * is delivered (DESIGN 5: only participants of a session may signal within it).
- */
-function peerOf(ctx: HandlerContext, conn: Connection, toUserId: string): Connection | undefined {
-  const target = toUserId === conn.userId ? undefined : ctx.state.get(conn.sessionId, toUserId);
-  if (!target || target.gone) {
-    ctx.sendError(conn, SignalingErrorCode.peerNotFound, `No participant ${JSON.stringify(toUserId.slice(0, 128))} is connected to this session`);
-    return undefined;
-  }
-  return target;
-}
-
-/** `offer`: relayed to `toUserId` only, `fromUserId` set by the server. */
+/** `offer`: relayed to `toUserId` only, `fromUserId` set by the server (DESIGN 5). */
 const relayOffer: MessageHandler<OfferMessage> = (ctx, conn, msg) => {
-  const target = peerOf(ctx, conn, msg.toUserId);
-  if (target) ctx.send(target, { type: 'offer', fromUserId: conn.userId, toUserId: target.userId, sdp: msg.sdp });
+  ctx.relay(conn, msg.toUserId, { type: 'offer', fromUserId: conn.userId, toUserId: msg.toUserId, sdp: msg.sdp });
 };
 
 /** `answer`: relayed to `toUserId` only, `fromUserId` set by the server. */
 const relayAnswer: MessageHandler<AnswerMessage> = (ctx, conn, msg) => {
-  const target = peerOf(ctx, conn, msg.toUserId);
-  if (target) ctx.send(target, { type: 'answer', fromUserId: conn.userId, toUserId: target.userId, sdp: msg.sdp });
+  ctx.relay(conn, msg.toUserId, { type: 'answer', fromUserId: conn.userId, toUserId: msg.toUserId, sdp: msg.sdp });
 };
 
 /** `ice-candidate`: relayed to `toUserId` only, with the candidate's known fields only. */
 const relayIceCandidate: MessageHandler<IceCandidateMessage> = (ctx, conn, msg) => {
-  const target = peerOf(ctx, conn, msg.toUserId);
-  if (target) ctx.send(target, { type: 'ice-candidate', fromUserId: conn.userId, toUserId: target.userId, candidate: cleanCandidate(msg.candidate) });
+  ctx.relay(conn, msg.toUserId, { type: 'ice-candidate', fromUserId: conn.userId, toUserId: msg.toUserId, candidate: cleanCandidate(msg.candidate) });
 };
 
 /** `media-state`: stored on the participant, then broadcast to the others with `userId`. */
@@ -116,12 +110,22 @@ const updateMediaState: MessageHandler<MediaStateMessage> = async (ctx, conn, ms
   if (conn.gone) return; // closed meanwhile: its successor (if any) announced its own state
   conn.micEnabled = state.micEnabled;
   conn.cameraEnabled = state.cameraEnabled;
-  ctx.broadcast(conn.sessionId, { type: 'media-state', userId: conn.userId, ...state }, conn);
+  ctx.updatePresence(conn);
+  ctx.broadcast(conn.sessionId, { type: 'media-state', userId: conn.userId, ...state }, conn.userId);
 };
 
-/** `heartbeat`: answered at once (the sign of life itself is noted for every frame). */
+/** `heartbeat`: answered at once; also keeps the shared heartbeat key alive (any frame is a sign of life). */
 const acknowledgeHeartbeat: MessageHandler<HeartbeatMessage> = (ctx, conn) => {
+  ctx.heartbeat(conn);
   ctx.send(conn, { type: 'heartbeat-ack' });
+};
+
+/**
+ * `speaking`: broadcast to the others with `userId` when it changes; the end of a stretch adds its
+ * length to the participant's speaking time (repeats of the same state are ignored).
+ */
+const updateSpeaking: MessageHandler<SpeakingMessage> = (ctx, conn, msg) => {
+  if (ctx.setSpeaking(conn, msg.speaking)) ctx.broadcast(conn.sessionId, { type: 'speaking', userId: conn.userId, speaking: msg.speaking }, conn.userId);
 };
 
 /** Copies only the fields of `RTCIceCandidateInit`, so nothing else a client adds is forwarded. */
@@ -141,5 +145,6 @@ export function createHandlerRegistry(): HandlerRegistry {
     .register('answer', AnswerMessage, relayAnswer)
     .register('ice-candidate', IceCandidateMessage, relayIceCandidate)
     .register('media-state', MediaStateMessage, updateMediaState)
-    .register('heartbeat', HeartbeatMessage, acknowledgeHeartbeat);
+    .register('heartbeat', HeartbeatMessage, acknowledgeHeartbeat)
+    .register('speaking', SpeakingMessage, updateSpeaking);
 }

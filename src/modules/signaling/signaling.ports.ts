@@ -38,7 +38,16 @@ export interface SignalingSessions {
   markLeft(sessionId: string, userId: string, leftAt: Date, now: Date): Promise<void>;
   /** Stores the participant's microphone and camera state. */
   setMediaState(sessionId: string, userId: string, state: { micEnabled: boolean; cameraEnabled: boolean }, now: Date): Promise<void>;
-  /** Subscribes to committed changes. @returns the unsubscribe function. */
+  /**
+   * Adds a speaking stretch reported over signaling (`speaking` messages); the sessions service
+   * bounds the total by the participant's presence.
+   * @param seconds length of the stretch (fractions kept to the ms).
+   */
+  addSpeakingTime(sessionId: string, userId: string, seconds: number, now: Date): Promise<void>;
+  /**
+   * Subscribes to committed changes made on this instance (signaling forwards them to the other
+   * instances itself). @returns the unsubscribe function.
+   */
   onChange(listener: (change: SignalingSessionChange) => void): () => void;
 }
 

@@ -1,12 +1,16 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Compile } from 'typebox/compile';
+import { currentUser } from '../../http/auth.ts';
+import { errorResponses } from '../../http/schemas.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { AppError } from '../../shared/errors.ts';
 import { CloseCode, closeReason, refusalFor, type Refusal } from './signaling.errors.ts';
 import type { SignalingAdmission, SignalingSessions } from './signaling.ports.ts';
-import { SignalingQuery } from './signaling.schemas.ts';
+import { SignalingQuery, TicketRequest, TicketResponse } from './signaling.schemas.ts';
 import type { SignalingService } from './signaling.service.ts';
+import { SignalingTickets } from './signaling.tickets.ts';
 
 /** The outcome of the checks made before the upgrade, kept until the socket exists. */
 type Admission = { ok: true; value: SignalingAdmission } | { ok: false; refusal: Refusal };
@@ -18,7 +22,30 @@ const isToken = Compile(SignalingQuery.properties.token);
 const isSessionId = Compile(SignalingQuery.properties.sessionId);
 
 /**
- * `GET /ws/signaling?token={jwt}&sessionId={id}` (DESIGN 4.3). Requires `@fastify/websocket`
+ * `POST /api/signaling/tickets` (authenticated scope): a single-use ticket for `/ws/signaling`,
+ * valid `SIGNALING_TICKET_TTL`, so that the web client keeps its JWT out of URLs. Limited to
+ * `perMinute` per user on top of the scope's general limit (a client needs one per connection
+ * attempt).
+ */
+export async function signalingTicketRoutes(app: FastifyInstance, deps: { tickets: SignalingTickets; perMinute: number }): Promise<void> {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  r.post(
+    '/api/signaling/tickets',
+    {
+      config: { rateLimit: { max: deps.perMinute, timeWindow: 60_000 } },
+      schema: {
+        tags: ['signaling'],
+        summary: 'A short-lived single-use ticket to open the signaling WebSocket (pass it as `token`)',
+        body: TicketRequest,
+        response: { 201: TicketResponse, ...errorResponses },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await deps.tickets.issue(currentUser(request).id, request.body.sessionId)),
+  );
+}
+
+/**
+ * `GET /ws/signaling?token={jwt or ticket}&sessionId={id}` (DESIGN 4.3). Requires `@fastify/websocket`
  * registered with `{ maxPayload: 65536 }` (bigger frames are closed 1009 by `ws`).
  *
  * The token and the membership are checked in `preValidation`, before the upgrade. A browser
@@ -37,6 +64,8 @@ export async function signalingRoutes(
     auth: AuthService;
     sessions: SignalingSessions;
     signaling: SignalingService;
+    /** Redeems `token=st_…` tickets; without it only JWTs are accepted. */
+    tickets?: SignalingTickets;
     clock: Clock;
     /** `ALLOWED_ORIGINS`: bare origins such as `https://app.example.com`. */
     allowedOrigins?: readonly string[];
@@ -74,17 +103,18 @@ export async function signalingRoutes(
         socket.close(admission.refusal.closeCode, admission.refusal.reason);
         return;
       }
-      deps.signaling.connect(socket, admission.value);
+      void deps.signaling.connect(socket, admission.value);
     },
   );
 }
 
 /**
- * Verifies the token, then asks the sessions service whether its user may signal in the session
- * now. Never throws: every failure is a refusal with its close code.
+ * Verifies the token (a JWT, or a ticket consumed here), then asks the sessions service whether
+ * its user may signal in the session now. Never throws: every failure is a refusal with its close
+ * code (a used, expired or foreign ticket: 4401 `INVALID_TICKET`).
  */
 async function admit(
-  deps: { auth: AuthService; sessions: SignalingSessions; clock: Clock },
+  deps: { auth: AuthService; sessions: SignalingSessions; tickets?: SignalingTickets; clock: Clock },
   query: unknown,
   log: FastifyBaseLogger,
 ): Promise<Admission> {
@@ -92,8 +122,8 @@ async function admit(
   if (!isToken.Check(token)) return { ok: false, refusal: { closeCode: CloseCode.badToken, code: 'INVALID_TOKEN', reason: 'INVALID_TOKEN' } };
   if (!isSessionId.Check(sessionId)) return { ok: false, refusal: { closeCode: CloseCode.sessionNotFound, code: 'SESSION_NOT_FOUND', reason: 'SESSION_NOT_FOUND' } };
   try {
-    const user = await deps.auth.verify(token);
-    const value = await deps.sessions.authorizeSignaling(sessionId, user.id, deps.clock.now());
+    const userId = deps.tickets && SignalingTickets.isTicket(token) ? await deps.tickets.redeem(token, sessionId) : (await deps.auth.verify(token)).id;
+    const value = await deps.sessions.authorizeSignaling(sessionId, userId, deps.clock.now());
     return { ok: true, value };
   } catch (err) {
     if (!(err instanceof AppError)) log.error({ err }, 'signaling: admission failed');

@@ -18,7 +18,7 @@ export const MAX_USER_ID_LENGTH = 128;
 
 const UserId = Type.String({ minLength: 1, maxLength: MAX_USER_ID_LENGTH });
 
-/** `GET /ws/signaling?token=…&sessionId=…` (a JWT, later also a single-use ticket). */
+/** `GET /ws/signaling?token=…&sessionId=…`: `token` is a JWT or a single-use ticket (`st_…`). */
 export const SignalingQuery = Type.Object({
   token: Type.String({ minLength: 1, maxLength: 8192 }),
   sessionId: Type.String({ minLength: 1, maxLength: 64 }),
@@ -68,6 +68,13 @@ export type MediaStateMessage = Static<typeof MediaStateMessage>;
 export const HeartbeatMessage = Type.Object({ type: Type.Literal('heartbeat') });
 export type HeartbeatMessage = Static<typeof HeartbeatMessage>;
 
+/** The client's voice activity: a speaking stretch starts with `true` and ends with `false`. */
+export const SpeakingMessage = Type.Object({
+  type: Type.Literal('speaking'),
+  speaking: Type.Boolean(),
+});
+export type SpeakingMessage = Static<typeof SpeakingMessage>;
+
 /** Every message a client may send, by `type`. */
 export interface ClientMessageMap {
   offer: OfferMessage;
@@ -75,6 +82,7 @@ export interface ClientMessageMap {
   'ice-candidate': IceCandidateMessage;
   'media-state': MediaStateMessage;
   heartbeat: HeartbeatMessage;
+  speaking: SpeakingMessage;
 }
 
 /** A connected participant as the others see it. */
@@ -106,6 +114,7 @@ export interface ServerMessageMap {
   answer: { fromUserId: string; toUserId: string; sdp: string };
   'ice-candidate': { fromUserId: string; toUserId: string; candidate: IceCandidate };
   'media-state': { userId: string; micEnabled: boolean; cameraEnabled: boolean };
+  speaking: { userId: string; speaking: boolean };
   'session-started': { startedAt: string };
   'session-ended': { reason: string };
   'host-changed': { hostUserId: string };
@@ -115,3 +124,17 @@ export interface ServerMessageMap {
 
 /** A server frame: its `type` plus that type's fields. */
 export type ServerMessage = { [K in keyof ServerMessageMap]: { type: K } & ServerMessageMap[K] }[keyof ServerMessageMap];
+
+/** `POST /api/signaling/tickets` body. */
+export const TicketRequest = Type.Object(
+  { sessionId: Type.String({ minLength: 1, maxLength: 64, description: 'The session the ticket opens' }) },
+  { additionalProperties: false },
+);
+export type TicketRequest = Static<typeof TicketRequest>;
+
+/** A single-use signaling ticket: pass it as `token` when opening `/ws/signaling`. */
+export const TicketResponse = Type.Object({
+  ticket: Type.String({ description: 'Opaque, single use, bound to the caller and the session' }),
+  expiresAt: Type.String({ format: 'date-time' }),
+});
+export type TicketResponse = Static<typeof TicketResponse>;

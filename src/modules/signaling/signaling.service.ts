@@ -3,14 +3,15 @@ import type { RuleSettings } from '../../config.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { AppError } from '../../shared/errors.ts';
 import { KeyedQueue } from './keyed-queue.ts';
-import { MemorySignalingState } from './memory-state.ts';
+import { LocalConnections } from './local-connections.ts';
+import { ENDED_MEMORY_MS, MemorySignalingState } from './memory-state.ts';
 import { CloseCode, SignalingErrorCode, closeReason } from './signaling.errors.ts';
 import { createHandlerRegistry, type HandlerContext, type HandlerRegistry } from './signaling.handlers.ts';
 import type { SignalingAdmission, SignalingLogger, SignalingSessionChange, SignalingSessions } from './signaling.ports.ts';
 import type { PeerView, ServerMessage } from './signaling.schemas.ts';
-import type { Connection, PendingDrop, SignalingState } from './signaling.state.ts';
+import { instanceOf, type ClaimOutcome, type ClusterMessage, type Connection, type PendingDrop, type SignalingState } from './signaling.state.ts';
 
-/** Per-connection message budget (token bucket); defaults a busy real client never meets. */
+/** Per-connection and per-user abuse limits; defaults a busy real client never meets. */
 export interface SignalingLimits {
   /** Frames a client may send in a burst (ICE trickle to 7 peers stays far below). */
   burst: number;
@@ -18,12 +19,14 @@ export interface SignalingLimits {
   perSecond: number;
   /** What one malformed frame costs, so that a client that keeps sending garbage is cut off sooner. */
   invalidCost: number;
+  /** Sessions one user may be connected to at once, across instances (`SIGNALING_MAX_SOCKETS_PER_USER`). */
+  maxSocketsPerUser: number;
 }
 
-export const DEFAULT_SIGNALING_LIMITS: SignalingLimits = { burst: 500, perSecond: 100, invalidCost: 20 };
+export const DEFAULT_SIGNALING_LIMITS: SignalingLimits = { burst: 500, perSecond: 100, invalidCost: 20, maxSocketsPerUser: 4 };
 
-/** How long an ended session is remembered, to turn away connections admitted just before it ended. */
-const ENDED_MEMORY_MS = 10 * 60_000;
+/** Speaking stretches that end less than this after the previous write are written together. */
+const SPEAKING_WRITE_INTERVAL_MS = 1_000;
 
 const OPEN = 1;
 
@@ -32,40 +35,49 @@ export interface SignalingServiceOptions {
   clock: Clock;
   rules: Pick<RuleSettings, 'reconnectWindowMs' | 'heartbeatTimeoutMs'>;
   logger: SignalingLogger;
-  /** Presence store; in-process by default. */
+  /** Shared presence and fan-out; in-process (single instance) by default. The service stops it. */
   state?: SignalingState;
-  limits?: SignalingLimits;
+  limits?: Partial<SignalingLimits>;
 }
 
 /** What one `sweep` did. */
 export interface SweepResult {
-  /** Connections silent for `heartbeatTimeoutMs` that were terminated (now drops). */
+  /** Local connections silent for `heartbeatTimeoutMs` that were terminated (now drops). */
   timedOut: number;
+  /** Connections of dead instances (heartbeat key expired) that this instance turned into drops. */
+  orphaned: number;
   /** Drops whose reconnect window passed: `markLeft` and `participant-left` sent. */
   left: number;
 }
 
 /**
- * The signaling hub (DESIGN 4.3, 4.6, seed 003): accepts admitted sockets, relays WebRTC
- * offers/answers/ICE candidates between participants of the same session, broadcasts presence and
- * media state, pushes session start/end, and turns closed or silent sockets into drops that become
- * final after `reconnectWindowMs`.
+ * The signaling hub (DESIGN 4.3, 4.6, 5, seed 003): accepts admitted sockets, relays WebRTC
+ * offers/answers/ICE candidates between participants of the same session, broadcasts presence,
+ * media state and speaking, pushes session changes, and turns closed or silent sockets into drops
+ * that become final after `reconnectWindowMs`.
  *
- * Socket events are handled synchronously against the presence state (so ordering between
- * sockets is the order of events); database writes of one participant run in event order on a
- * keyed queue without blocking the socket. All times come from the injected clock.
+ * Sockets stay on the instance that accepted them (`LocalConnections`, synchronous: a relay
+ * between two local sockets never waits). Who is connected where, pending drops and tickets live
+ * in the `SignalingState` port: in process for one instance, in Redis for several, where frames
+ * for sockets of other instances travel over pub/sub. Database writes of one participant run in
+ * event order on a keyed queue without blocking the socket. All times come from the injected clock.
  */
 export class SignalingService {
+  /** The shared state (exposed for operations and tests). */
+  readonly state: SignalingState;
   private readonly sessions: SignalingSessions;
   private readonly clock: Clock;
   private readonly rules: Pick<RuleSettings, 'reconnectWindowMs' | 'heartbeatTimeoutMs'>;
   private readonly logger: SignalingLogger;
-  private readonly state: SignalingState;
   private readonly limits: SignalingLimits;
+  private readonly local = new LocalConnections();
   private readonly handlers: HandlerRegistry = createHandlerRegistry();
   private readonly writes = new KeyedQueue();
   private readonly ctx: HandlerContext;
   private readonly unsubscribe: () => void;
+  private readonly started: Promise<void>;
+  /** Sessions that ended recently (sessionId → when, epoch ms), to turn away late joins at once. */
+  private readonly recentlyEnded = new Map<string, { reason: string; atMs: number }>();
   private pingTimer: NodeJS.Timeout | null = null;
   private nextId = 1;
 
@@ -75,32 +87,46 @@ export class SignalingService {
     this.rules = options.rules;
     this.logger = options.logger;
     this.state = options.state ?? new MemorySignalingState();
-    this.limits = options.limits ?? DEFAULT_SIGNALING_LIMITS;
+    this.limits = { ...DEFAULT_SIGNALING_LIMITS, ...options.limits };
     this.ctx = {
-      state: this.state,
       sessions: this.sessions,
       clock: this.clock,
       send: (conn, message) => this.send(conn, message),
-      broadcast: (sessionId, message, except) => this.broadcast(sessionId, message, except),
+      broadcast: (sessionId, message, exceptUserId) => this.broadcast(sessionId, message, exceptUserId),
+      relay: (conn, toUserId, message) => this.relay(conn, toUserId, message),
+      updatePresence: (conn) => this.updatePresence(conn),
+      heartbeat: (conn) => this.noteLife(conn),
+      setSpeaking: (conn, speaking) => this.setSpeaking(conn, speaking),
       sendError: (conn, code, message) => this.send(conn, { type: 'error', code, message }),
       reject: (conn, message) => this.reject(conn, message),
     };
-    this.unsubscribe = this.sessions.onChange((change) => this.onSessionChange(change));
+    this.unsubscribe = this.sessions.onChange((change) => this.onLocalChange(change));
+    this.started = this.state.start((message) => this.onClusterMessage(message));
+    this.started.catch((err: unknown) => this.logger.error({ err }, 'signaling: shared state unavailable'));
+  }
+
+  /** Resolves once the shared state is connected and other instances' messages arrive. */
+  ready(): Promise<void> {
+    return this.started;
   }
 
   /**
    * Accepts a socket whose user was admitted to the session (token and membership checked by the
-   * route). The newcomer gets `participant-list`; the others get `participant-joined`, with
-   * `reconnected: true` when the user comes back inside the reconnect window or replaces an open
-   * connection (which is closed with 4409).
-   * @returns the connection record.
+   * route). Once its presence is claimed, the newcomer gets `participant-list` (everyone connected,
+   * on any instance) and the others get `participant-joined`, with `reconnected: true` when the
+   * user comes back inside the reconnect window or replaces an open connection (closed with 4409,
+   * wherever it is). Frames the client sends meanwhile wait. Refusals: 4410 session ended, 4429
+   * `TOO_MANY_CONNECTIONS` (per-user cap), 1013 shared state unavailable.
+   * @returns the connection record, once joined or refused.
    */
-  connect(socket: WebSocket, admission: SignalingAdmission): Connection {
+  connect(socket: WebSocket, admission: SignalingAdmission): Promise<Connection> {
     const now = this.clock.now();
     const nowMs = now.getTime();
     const { session, participant } = admission;
+    const id = this.nextId++;
     const conn: Connection = {
-      id: this.nextId++,
+      id,
+      owner: `${this.state.instanceId}:${id}`,
       sessionId: session.id,
       userId: participant.userId,
       displayName: participant.displayName,
@@ -109,54 +135,119 @@ export class SignalingService {
       micEnabled: participant.micEnabled,
       cameraEnabled: participant.cameraEnabled,
       lastSeenMs: nowMs,
+      refreshedAtMs: nowMs,
+      joining: null,
+      joined: false,
       gone: false,
       tail: null,
       budget: this.limits.burst,
       budgetAtMs: nowMs,
+      speakingSinceMs: null,
+      speakingPendingMs: 0,
+      speakingFlushedAtMs: Number.NEGATIVE_INFINITY,
     };
     socket.on('message', (data, isBinary) => this.onFrame(conn, data, isBinary));
-    socket.on('pong', () => this.touch(conn));
+    socket.on('pong', () => this.noteLife(conn));
     socket.on('close', () => this.onClose(conn));
     // `close` always follows `error`; the drop is handled there.
     socket.on('error', (err) => this.logger.debug({ err, sessionId: conn.sessionId, userId: conn.userId }, 'signaling: socket error'));
 
-    // The session may have ended between admission and now (its sockets were already closed).
-    const endedReason = this.state.endedReason(session.id) ?? (session.status === 'ended' ? 'ended' : undefined);
-    if (endedReason !== undefined) {
+    const joining = this.join(conn, admission, now)
+      .catch((err: unknown) => {
+        this.logger.error({ err, sessionId: conn.sessionId, userId: conn.userId, connectionId: conn.id }, 'signaling: join failed');
+        if (!conn.joined) {
+          conn.gone = true;
+          conn.socket.close(CloseCode.internalError, closeReason('INTERNAL_ERROR'));
+        }
+      })
+      .then(() => {
+        conn.joining = null;
+      });
+    conn.joining = joining;
+    this.setTail(conn, joining); // frames received while joining wait for it
+    return joining.then(() => conn);
+  }
+
+  private async join(conn: Connection, admission: SignalingAdmission, now: Date): Promise<void> {
+    const nowMs = now.getTime();
+    const { session } = admission;
+    const endedBefore = this.recentlyEnded.get(session.id)?.reason ?? (session.status === 'ended' ? 'ended' : undefined);
+    if (endedBefore !== undefined) return this.refuseEnded(conn, endedBefore);
+
+    let outcome: ClaimOutcome;
+    try {
+      outcome = await this.state.claim({
+        sessionId: conn.sessionId,
+        userId: conn.userId,
+        owner: conn.owner,
+        view: peerView(conn),
+        atMs: nowMs,
+        maxSocketsPerUser: this.limits.maxSocketsPerUser,
+      });
+    } catch (err) {
+      this.logger.error({ err, sessionId: conn.sessionId, userId: conn.userId }, 'signaling: presence unavailable');
       conn.gone = true;
-      this.send(conn, { type: 'session-ended', reason: endedReason });
-      socket.close(CloseCode.sessionEnded, closeReason('SESSION_ENDED'));
-      return conn;
+      conn.socket.close(CloseCode.tryAgainLater, closeReason('TRY_AGAIN_LATER'));
+      return;
+    }
+    if (!outcome.ok) {
+      if (outcome.refused === 'ended') return this.refuseEnded(conn, outcome.endedReason);
+      this.logger.warn({ sessionId: conn.sessionId, userId: conn.userId, max: this.limits.maxSocketsPerUser }, 'signaling: too many connections for this user');
+      conn.gone = true;
+      conn.socket.close(CloseCode.rateLimited, closeReason('TOO_MANY_CONNECTIONS'));
+      return;
+    }
+    conn.joined = true;
+    // The session may have ended on another instance while the claim was under way.
+    const endedMeanwhile = this.recentlyEnded.get(conn.sessionId);
+    if (endedMeanwhile) {
+      void this.state.release(conn.sessionId, conn.userId, conn.owner, nowMs).catch((err: unknown) => this.logFailure(err, 'release'));
+      return this.refuseEnded(conn, endedMeanwhile.reason);
     }
 
     let reconnected = false;
-    const drop = this.state.takeDrop(conn.sessionId, conn.userId);
-    if (drop) {
-      if (nowMs - drop.droppedAtMs < this.rules.reconnectWindowMs) reconnected = true;
-      else void this.finalizeDrop(drop, now); // the window passed before a sweep noticed: announce the leave first
+    if (outcome.drop) {
+      if (nowMs - outcome.drop.droppedAtMs < this.rules.reconnectWindowMs) reconnected = true;
+      else void this.finalizeDrop(outcome.drop, now); // the window passed before a sweep noticed: announce the leave first
     }
-    const previous = this.state.put(conn);
-    if (previous) {
+    const previousLocal = this.local.put(conn);
+    if (previousLocal) {
       reconnected = true;
-      previous.gone = true;
-      previous.socket.close(CloseCode.replaced, closeReason('REPLACED'));
+      this.retire(previousLocal, CloseCode.replaced, 'REPLACED', now);
+    }
+    if (outcome.previousOwner !== null) {
+      reconnected = true;
+      if (instanceOf(outcome.previousOwner) !== this.state.instanceId) {
+        // The replaced connection lives on another instance (or a dead one, then nobody listens).
+        void this.state
+          .kick(conn.sessionId, conn.userId, outcome.previousOwner, CloseCode.replaced, 'REPLACED')
+          .catch((err: unknown) => this.logFailure(err, 'kick'));
+      }
     }
 
-    const others: PeerView[] = [];
-    for (const other of this.state.inSession(conn.sessionId)) if (other !== conn && !other.gone) others.push(peerView(other));
-    this.send(conn, { type: 'participant-list', participants: others, session: { id: session.id, status: session.status, startedAt: session.startedAt, endsAt: session.endsAt } });
-    this.broadcast(conn.sessionId, { type: 'participant-joined', participant: peerView(conn), ...(reconnected ? { reconnected: true as const } : {}) }, conn);
+    const others = outcome.peers.filter((p) => p.userId !== conn.userId);
+    const { session: s } = admission;
+    this.send(conn, { type: 'participant-list', participants: others, session: { id: s.id, status: s.status, startedAt: s.startedAt, endsAt: s.endsAt } });
+    this.broadcast(conn.sessionId, { type: 'participant-joined', participant: peerView(conn), ...(reconnected ? { reconnected: true as const } : {}) }, conn.userId);
+    void this.persist(conn.sessionId, conn.userId, 'markConnected', () => this.sessions.markConnected(conn.sessionId, conn.userId, now));
+    this.logger.info(
+      { sessionId: conn.sessionId, userId: conn.userId, connectionId: conn.id, reconnected, replaced: outcome.previousOwner !== null || Boolean(previousLocal) },
+      'signaling: connected',
+    );
+  }
 
-    // A replaced connection's participant is already `connected` in the database.
-    if (!previous) void this.persist(conn.sessionId, conn.userId, 'markConnected', () => this.sessions.markConnected(conn.sessionId, conn.userId, now));
-    this.logger.info({ sessionId: conn.sessionId, userId: conn.userId, connectionId: conn.id, reconnected, replaced: Boolean(previous) }, 'signaling: connected');
-    return conn;
+  private refuseEnded(conn: Connection, reason: string): void {
+    conn.gone = true;
+    this.send(conn, { type: 'session-ended', reason });
+    conn.socket.close(CloseCode.sessionEnded, closeReason('SESSION_ENDED'));
   }
 
   /**
    * Periodic sweep (job runner, every `JOBS_INTERVAL`; tests call it with a manual clock):
-   * (a) connections with no sign of life (frame or pong) for `heartbeatTimeoutMs` are terminated
-   * and become drops at `now`; (b) drops older than `reconnectWindowMs` become final: `markLeft`
+   * (a) local connections with no sign of life (frame or pong) for `heartbeatTimeoutMs` are
+   * terminated and become drops at `now`; (b) with shared state, this instance's live connections
+   * keep their heartbeat keys, and connections of dead instances (heartbeat key expired) become
+   * drops at `now`; (c) drops older than `reconnectWindowMs` become final: `markLeft`
    * (leftAt = when the drop happened) and `participant-left` with reason `disconnected`.
    * @returns counts; resolves once the resulting database writes settled.
    */
@@ -164,75 +255,96 @@ export class SignalingService {
     const nowMs = now.getTime();
     const writes: Promise<void>[] = [];
     const silentSince = nowMs - this.rules.heartbeatTimeoutMs;
-    const silent = [...this.state.all()].filter((conn) => !conn.gone && conn.lastSeenMs <= silentSince);
+    const live = [...this.local.all()].filter((conn) => !conn.gone);
+    const silent = live.filter((conn) => conn.lastSeenMs <= silentSince);
     for (const conn of silent) {
       this.logger.info({ sessionId: conn.sessionId, userId: conn.userId, connectionId: conn.id, lastSeen: new Date(conn.lastSeenMs).toISOString() }, 'signaling: heartbeat timeout');
       conn.socket.terminate();
       writes.push(this.drop(conn, now));
     }
-    const due = this.state.takeDropsBefore(nowMs - this.rules.reconnectWindowMs);
+    // Speaking stretches that ended right after a write are written now.
+    for (const conn of live) if (!conn.gone) this.flushSpeaking(conn, nowMs, true);
+
+    let orphans: PendingDrop[] = [];
+    if (this.state.shared) {
+      const alive = live.filter((conn) => !conn.gone);
+      for (const conn of alive) conn.refreshedAtMs = nowMs;
+      await this.state.refresh(alive.map((conn) => ({ sessionId: conn.sessionId, userId: conn.userId, owner: conn.owner, atMs: conn.lastSeenMs })));
+      orphans = await this.state.claimOrphans(nowMs);
+      for (const drop of orphans) {
+        this.logger.warn({ sessionId: drop.sessionId, userId: drop.userId }, 'signaling: dropped (the instance holding the connection stopped answering)');
+        writes.push(this.persist(drop.sessionId, drop.userId, 'markDropped', () => this.sessions.markDropped(drop.sessionId, drop.userId, now)));
+      }
+    }
+    const due = await this.state.takeDropsBefore(nowMs - this.rules.reconnectWindowMs);
     for (const drop of due) writes.push(this.finalizeDrop(drop, now));
-    this.state.pruneEnded(nowMs - ENDED_MEMORY_MS);
+    for (const [sessionId, { atMs }] of this.recentlyEnded) if (atMs <= nowMs - ENDED_MEMORY_MS) this.recentlyEnded.delete(sessionId);
+    await this.state.prune(nowMs);
     await Promise.all(writes);
-    return { timedOut: silent.length, left: due.length };
+    return { timedOut: silent.length, orphaned: orphans.length, left: due.length };
   }
 
   /**
-   * A deliberate leave (`POST /api/sessions/{id}/leave`, already stored by the caller): the others
-   * get `participant-left` with reason `left` at once, the user's socket is closed (1000), and a
-   * pending drop of that user is forgotten. Nothing is written to the database here.
+   * A deliberate leave (`POST /api/sessions/{id}/leave`, already stored by the caller): the user's
+   * socket is closed (1000 `LEFT`) on whichever instance holds it, a pending drop of that user is
+   * forgotten, and the others get `participant-left` with reason `left` at once. Nothing is
+   * written to the database here.
    */
-  announceLeft(sessionId: string, userId: string): void {
-    const drop = this.state.takeDrop(sessionId, userId);
-    const conn = this.state.get(sessionId, userId);
-    if (conn) {
-      conn.gone = true;
-      this.state.remove(conn);
-      conn.socket.close(CloseCode.normal, closeReason('LEFT'));
-    }
-    if (conn || drop) this.broadcast(sessionId, { type: 'participant-left', userId, reason: 'left' });
+  async announceLeft(sessionId: string, userId: string): Promise<void> {
+    const now = this.clock.now();
+    const conn = this.local.get(sessionId, userId);
+    if (conn) this.retire(conn, CloseCode.normal, 'LEFT', now);
+    const evicted = this.state.evict(sessionId, userId);
+    void this.state.publishChange({ type: 'left', sessionId, userId }).catch((err: unknown) => this.logFailure(err, 'publishChange'));
+    const { owner, drop } = await evicted;
+    if (conn || owner || drop) this.broadcast(sessionId, { type: 'participant-left', userId, reason: 'left' }, userId);
   }
 
   /** True while the user has an open connection to the session on this instance. */
   isConnected(sessionId: string, userId: string): boolean {
-    const conn = this.state.get(sessionId, userId);
+    const conn = this.local.get(sessionId, userId);
     return conn !== undefined && !conn.gone;
+  }
+
+  /** Sends a WebSocket ping to every local connection; each pong counts as a sign of life. */
+  pingAll(): void {
+    for (const conn of this.local.all()) {
+      if (conn.gone || conn.socket.readyState !== OPEN) continue;
+      try {
+        conn.socket.ping();
+      } catch (err) {
+        this.logger.debug({ err, connectionId: conn.id }, 'signaling: ping failed');
+      }
+    }
   }
 
   /**
    * Starts WebSocket-level pings every `intervalMs` (real timer, unref'd): browsers answer them
-   * even in throttled background tabs, and each pong counts as a sign of life.
+   * even in throttled background tabs, so a healthy client is never taken for a silent one.
    */
   startPings(intervalMs: number): void {
     this.stopPings();
-    this.pingTimer = setInterval(() => {
-      for (const conn of this.state.all()) {
-        if (conn.gone || conn.socket.readyState !== OPEN) continue;
-        try {
-          conn.socket.ping();
-        } catch (err) {
-          this.logger.debug({ err, connectionId: conn.id }, 'signaling: ping failed');
-        }
-      }
-    }, intervalMs);
+    this.pingTimer = setInterval(() => this.pingAll(), intervalMs);
     this.pingTimer.unref();
   }
 
   /**
    * Shuts down: stops pings and session-change delivery, closes every socket with 1001 and records
-   * those drops. Call it before the database closes; resolves once the writes settled.
+   * those drops (the clients reconnect, possibly to another instance, inside the window), then
+   * closes the shared state. Call it before the database closes; resolves once the writes settled.
    */
   async stop(): Promise<void> {
     this.stopPings();
     this.unsubscribe();
     const now = this.clock.now();
     const writes: Promise<void>[] = [];
-    for (const conn of [...this.state.all()]) {
+    for (const conn of [...this.local.all()]) {
       conn.socket.close(1001, closeReason('SERVER_SHUTDOWN'));
       writes.push(this.drop(conn, now));
     }
     await Promise.all(writes);
     await this.writes.idle();
+    await this.state.stop();
   }
 
   /** Resolves once every queued presence write settled (tests, shutdown). */
@@ -251,72 +363,222 @@ export class SignalingService {
     const nowMs = this.clock.now().getTime();
     conn.lastSeenMs = nowMs;
     if (!this.charge(conn, 1, nowMs)) return;
-    if (isBinary) return this.reject(conn, 'Frames must be JSON text');
+    if (isBinary) return this.run(conn, () => this.reject(conn, 'Frames must be JSON text'));
     const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
-    this.run(conn, () => this.handlers.dispatch(this.ctx, conn, text));
+    this.run(conn, () => (conn.gone ? undefined : this.handlers.dispatch(this.ctx, conn, text)));
   }
 
-  private touch(conn: Connection): void {
-    conn.lastSeenMs = this.clock.now().getTime();
+  /** A sign of life (pong, heartbeat); with shared state, keeps the heartbeat key alive (throttled). */
+  private noteLife(conn: Connection): void {
+    const nowMs = this.clock.now().getTime();
+    conn.lastSeenMs = nowMs;
+    if (!this.state.shared || !conn.joined || conn.gone || nowMs - conn.refreshedAtMs < this.state.refreshIntervalMs) return;
+    conn.refreshedAtMs = nowMs;
+    void this.state
+      .refresh([{ sessionId: conn.sessionId, userId: conn.userId, owner: conn.owner, atMs: nowMs }])
+      .catch((err: unknown) => this.logFailure(err, 'refresh'));
   }
 
   /** Socket closed (by the client, the network, or us): a drop, unless already accounted for. */
   private onClose(conn: Connection): void {
-    if (conn.gone) return; // replaced, timed out, left, session ended or shut down: handled there
+    if (conn.joining) {
+      // Closed while its presence was being claimed: the drop follows the claim.
+      void conn.joining.then(() => this.onClose(conn));
+      return;
+    }
+    if (conn.gone) return; // replaced, timed out, left, session ended, refused or shut down: handled there
     void this.drop(conn, this.clock.now());
   }
 
   /**
    * Turns a current connection into a pending drop (DESIGN 4.6: the reconnect window starts now).
-   * Nothing is announced yet: the user may come back.
+   * Nothing is announced yet: the user may come back, to this instance or another.
    */
   private drop(conn: Connection, now: Date): Promise<void> {
     conn.gone = true;
-    if (!this.state.remove(conn)) return Promise.resolve();
-    this.state.addDrop({ sessionId: conn.sessionId, userId: conn.userId, droppedAtMs: now.getTime() });
+    if (!this.local.remove(conn)) return Promise.resolve();
+    this.endSpeaking(conn, now.getTime());
+    const released = this.state.release(conn.sessionId, conn.userId, conn.owner, now.getTime()).catch((err: unknown) => {
+      this.logFailure(err, 'release');
+      return false;
+    });
     this.logger.info({ sessionId: conn.sessionId, userId: conn.userId, connectionId: conn.id }, 'signaling: dropped');
-    return this.persist(conn.sessionId, conn.userId, 'markDropped', () => this.sessions.markDropped(conn.sessionId, conn.userId, now));
+    return this.persist(conn.sessionId, conn.userId, 'markDropped', async () => {
+      // Only if it was still the user's current connection (not replaced elsewhere meanwhile).
+      if (await released) await this.sessions.markDropped(conn.sessionId, conn.userId, now);
+    });
+  }
+
+  /** Closes a local connection that no longer counts (replaced, left, session ended): no drop. */
+  private retire(conn: Connection, code: number, reason: string, now: Date): void {
+    conn.gone = true;
+    this.local.remove(conn);
+    this.endSpeaking(conn, now.getTime());
+    conn.socket.close(code, closeReason(reason));
   }
 
   /** A drop whose window passed: announce `participant-left` and store the leave at the drop time. */
   private finalizeDrop(drop: PendingDrop, now: Date): Promise<void> {
-    this.broadcast(drop.sessionId, { type: 'participant-left', userId: drop.userId, reason: 'disconnected' });
+    this.broadcast(drop.sessionId, { type: 'participant-left', userId: drop.userId, reason: 'disconnected' }, drop.userId);
     this.logger.info({ sessionId: drop.sessionId, userId: drop.userId }, 'signaling: left (reconnect window passed)');
     const leftAt = new Date(drop.droppedAtMs);
     return this.persist(drop.sessionId, drop.userId, 'markLeft', () => this.sessions.markLeft(drop.sessionId, drop.userId, leftAt, now));
   }
 
-  /** `started` → `session-started`; `ended` → `session-ended`, then every socket closed with 4410. */
-  private onSessionChange(change: SignalingSessionChange): void {
-    if (change.type === 'started') {
-      this.broadcast(change.sessionId, { type: 'session-started', startedAt: change.startedAt });
-      return;
-    }
-    if (change.type === 'host-changed') {
-      this.broadcast(change.sessionId, { type: 'host-changed', hostUserId: change.hostUserId });
-      return;
-    }
+  /**
+   * A change committed on this instance: applied to the local sockets, forwarded to the other
+   * instances (which apply it to theirs), and, for a leave or an end, applied to the shared state.
+   */
+  private onLocalChange(change: SignalingSessionChange): void {
+    const fail = (what: string) => (err: unknown) => this.logFailure(err, what);
     if (change.type === 'left') {
-      // A deliberate leave (REST) is announced at once, without waiting for the reconnect window.
-      this.announceLeft(change.sessionId, change.userId);
+      void this.announceLeft(change.sessionId, change.userId).catch(fail('announceLeft'));
       return;
     }
-    this.state.markEnded(change.sessionId, change.reason, this.clock.now().getTime());
-    // The sessions service closed the participations when it ended the session: no drop to record.
-    const conns = this.state.clearSession(change.sessionId);
-    const frame = JSON.stringify({ type: 'session-ended', reason: change.reason } satisfies ServerMessage);
-    for (const conn of conns) {
-      conn.gone = true;
-      this.sendRaw(conn, frame);
-      conn.socket.close(CloseCode.sessionEnded, closeReason('SESSION_ENDED'));
+    if (change.type === 'ended') {
+      // Cleared (and remembered as ended) before the others hear of it, so no late claim survives.
+      void this.state.endSession(change.sessionId, change.reason, this.clock.now().getTime()).catch(fail('endSession'));
     }
-    if (conns.length > 0) this.logger.info({ sessionId: change.sessionId, reason: change.reason, closed: conns.length }, 'signaling: session ended');
+    void this.state.publishChange(change).catch(fail('publishChange'));
+    this.applyChange(change);
+  }
+
+  /** A message from another instance. */
+  private onClusterMessage(message: ClusterMessage): void {
+    if (message.kind === 'deliver') {
+      if (message.toUserId !== null) {
+        const target = this.local.get(message.sessionId, message.toUserId);
+        if (target && !target.gone) this.sendRaw(target, message.frame);
+      } else {
+        this.localBroadcast(message.sessionId, message.frame, message.exceptUserId);
+      }
+      return;
+    }
+    if (message.kind === 'kick') {
+      const conn = this.local.get(message.sessionId, message.userId);
+      if (conn && conn.owner === message.owner) {
+        this.logger.info({ sessionId: conn.sessionId, userId: conn.userId, connectionId: conn.id }, 'signaling: replaced by a connection on another instance');
+        this.retire(conn, message.code, message.reason, this.clock.now());
+      }
+      return;
+    }
+    this.applyChange(message.change);
+  }
+
+  /** What a session change does to this instance's sockets. */
+  private applyChange(change: SignalingSessionChange): void {
+    const now = this.clock.now();
+    switch (change.type) {
+      case 'started':
+        this.localBroadcast(change.sessionId, JSON.stringify({ type: 'session-started', startedAt: change.startedAt } satisfies ServerMessage), null);
+        return;
+      case 'host-changed':
+        for (const conn of this.local.inSession(change.sessionId)) {
+          const role = conn.userId === change.hostUserId ? 'host' : 'participant';
+          if (conn.role === role) continue;
+          conn.role = role;
+          this.updatePresence(conn);
+        }
+        this.localBroadcast(change.sessionId, JSON.stringify({ type: 'host-changed', hostUserId: change.hostUserId } satisfies ServerMessage), null);
+        return;
+      case 'left': {
+        // Another instance handled the leave; close the socket if it is here.
+        const conn = this.local.get(change.sessionId, change.userId);
+        if (conn) this.retire(conn, CloseCode.normal, 'LEFT', now);
+        return;
+      }
+      case 'ended': {
+        this.recentlyEnded.set(change.sessionId, { reason: change.reason, atMs: now.getTime() });
+        // The sessions service closed the participations when it ended the session: no drop to record.
+        const conns = this.local.takeSession(change.sessionId);
+        const frame = JSON.stringify({ type: 'session-ended', reason: change.reason } satisfies ServerMessage);
+        for (const conn of conns) {
+          conn.gone = true;
+          this.endSpeaking(conn, now.getTime());
+          this.sendRaw(conn, frame);
+          conn.socket.close(CloseCode.sessionEnded, closeReason('SESSION_ENDED'));
+        }
+        if (conns.length > 0) this.logger.info({ sessionId: change.sessionId, reason: change.reason, closed: conns.length }, 'signaling: session ended');
+      }
+    }
+  }
+
+  /** Starts or ends a speaking stretch; the end of one adds its length to the speaking time. */
+  private setSpeaking(conn: Connection, speaking: boolean): boolean {
+    const nowMs = this.clock.now().getTime();
+    if (speaking) {
+      if (conn.speakingSinceMs !== null) return false;
+      conn.speakingSinceMs = nowMs;
+      return true;
+    }
+    if (conn.speakingSinceMs === null) return false;
+    conn.speakingPendingMs += Math.max(0, nowMs - conn.speakingSinceMs);
+    conn.speakingSinceMs = null;
+    this.flushSpeaking(conn, nowMs, false);
+    return true;
+  }
+
+  /** Ends the connection's speaking stretch, if any, and writes what is pending. */
+  private endSpeaking(conn: Connection, nowMs: number): void {
+    if (conn.speakingSinceMs !== null) {
+      conn.speakingPendingMs += Math.max(0, nowMs - conn.speakingSinceMs);
+      conn.speakingSinceMs = null;
+    }
+    this.flushSpeaking(conn, nowMs, true);
+  }
+
+  /**
+   * Writes pending speaking time: at once when forced, otherwise at most once per
+   * `SPEAKING_WRITE_INTERVAL_MS` per connection (a voice-activity detector may toggle quickly).
+   */
+  private flushSpeaking(conn: Connection, nowMs: number, force: boolean): void {
+    if (conn.speakingPendingMs <= 0) return;
+    if (!force && nowMs - conn.speakingFlushedAtMs < SPEAKING_WRITE_INTERVAL_MS) return;
+    const seconds = conn.speakingPendingMs / 1000;
+    conn.speakingPendingMs = 0;
+    conn.speakingFlushedAtMs = nowMs;
+    const now = new Date(nowMs);
+    void this.persist(conn.sessionId, conn.userId, 'addSpeakingTime', () => this.sessions.addSpeakingTime(conn.sessionId, conn.userId, seconds, now));
+  }
+
+  /** Publishes the connection's view (role, media state) to the shared presence. */
+  private updatePresence(conn: Connection): void {
+    if (!conn.joined || conn.gone) return;
+    void this.state.updateView(conn.sessionId, conn.userId, conn.owner, peerView(conn)).catch((err: unknown) => this.logFailure(err, 'updateView'));
+  }
+
+  /**
+   * Delivers a relay to `toUserId` in the sender's session: directly when the socket is local,
+   * through the shared state otherwise; `PEER_NOT_FOUND` to the sender when nobody has it.
+   */
+  private relay(conn: Connection, toUserId: string, message: ServerMessage): void {
+    if (toUserId !== conn.userId) {
+      const target = this.local.get(conn.sessionId, toUserId);
+      if (target && !target.gone) return this.send(target, message);
+      if (this.state.shared) {
+        this.state.relay(conn.sessionId, toUserId, JSON.stringify(message)).then(
+          (delivered) => {
+            if (!delivered) this.peerNotFound(conn, toUserId);
+          },
+          (err: unknown) => {
+            this.logFailure(err, 'relay');
+            this.send(conn, { type: 'error', code: SignalingErrorCode.internal, message: 'The message could not be relayed' });
+          },
+        );
+        return;
+      }
+    }
+    this.peerNotFound(conn, toUserId);
+  }
+
+  private peerNotFound(conn: Connection, toUserId: string): void {
+    this.send(conn, { type: 'error', code: SignalingErrorCode.peerNotFound, message: `No participant ${JSON.stringify(toUserId.slice(0, 128))} is connected to this session` });
   }
 
   /**
    * Runs a message task in order with the connection's earlier ones. Synchronous tasks (relays,
-   * heartbeats) run at once when nothing is pending; an async task (media-state) holds back the
-   * connection's later frames until it settles.
+   * heartbeats) run at once when nothing is pending; an async task (joining, media-state) holds
+   * back the connection's later frames until it settles.
    */
   private run(conn: Connection, task: () => void | Promise<void>): void {
     if (conn.tail) {
@@ -366,10 +628,11 @@ export class SignalingService {
     conn.budget = Math.min(this.limits.burst, conn.budget + (elapsedMs * this.limits.perSecond) / 1000) - cost;
     conn.budgetAtMs = nowMs;
     if (conn.budget >= 0) return true;
-    if (!conn.gone) {
+    if (!conn.gone && conn.socket.readyState === OPEN) {
       this.logger.warn({ sessionId: conn.sessionId, userId: conn.userId, connectionId: conn.id }, 'signaling: rate limited');
       conn.socket.close(CloseCode.rateLimited, closeReason('RATE_LIMITED'));
-      void this.drop(conn, new Date(nowMs));
+      // While joining, the close event turns it into a drop once joined (see onClose).
+      if (!conn.joining) void this.drop(conn, new Date(nowMs));
     }
     return false;
   }
@@ -382,11 +645,16 @@ export class SignalingService {
     if (conn.socket.readyState === OPEN) conn.socket.send(frame);
   }
 
-  private broadcast(sessionId: string, message: ServerMessage, except?: Connection): void {
-    let frame: string | undefined;
-    for (const conn of this.state.inSession(sessionId)) {
-      if (conn === except || conn.gone) continue;
-      frame ??= JSON.stringify(message);
+  /** Sends one frame to every participant connected to the session, on any instance. */
+  private broadcast(sessionId: string, message: ServerMessage, exceptUserId: string | null): void {
+    const frame = JSON.stringify(message);
+    this.localBroadcast(sessionId, frame, exceptUserId);
+    if (this.state.shared) void this.state.broadcast(sessionId, frame, exceptUserId).catch((err: unknown) => this.logFailure(err, 'broadcast'));
+  }
+
+  private localBroadcast(sessionId: string, frame: string, exceptUserId: string | null): void {
+    for (const conn of this.local.inSession(sessionId)) {
+      if (conn.userId === exceptUserId || conn.gone) continue;
       this.sendRaw(conn, frame);
     }
   }
@@ -400,6 +668,10 @@ export class SignalingService {
         this.logger.error({ err, sessionId, userId, what }, 'signaling: presence write failed');
       }
     });
+  }
+
+  private logFailure(err: unknown, what: string): void {
+    this.logger.error({ err, what }, 'signaling: shared state operation failed');
   }
 }
 

@@ -1,10 +1,21 @@
+import type { SignalingSessionChange } from './signaling.ports.ts';
+import type { PeerView } from './signaling.schemas.ts';
+
 /**
- * Who is connected where, and which drops are still inside their reconnect window.
+ * The signaling state shared by every instance of the service, behind one port with two
+ * implementations:
  *
- * One instance keeps this in process (`MemorySignalingState`). With `REDIS_URL` (later) presence
- * and pending drops move to seed 003's keys (`session:ws:{sessionId}` hash,
- * `session:heartbeat:{sessionId}:{userId}`) while sockets stay local to the instance that holds
- * them; the service only talks to this interface, never to the maps.
+ * - `MemorySignalingState` (no `REDIS_URL`): one instance, plain maps; fan-out methods do nothing
+ *   because there is nobody else to tell.
+ * - `RedisSignalingState` (`REDIS_URL`): seed 003's keys (`session:ws:{sessionId}` hash
+ *   userId → `{instanceId}:{connectionId}`, `session:heartbeat:{sessionId}:{userId}` with a TTL),
+ *   pending drops in a sorted set, and pub/sub between instances (one channel per instance for
+ *   relays and broadcasts, one channel for session changes).
+ *
+ * Sockets never leave the instance that accepted them: the service keeps them in its own
+ * `LocalConnections`, and asks this port who is connected where. Every operation that decides
+ * something (claiming presence, taking a drop, a ticket) is atomic, so several instances never
+ * both announce or finalize the same thing. Calls are applied in the order they are made.
  */
 
 /** The part of a `ws` socket the service uses (so tests and other transports can stand in). */
@@ -18,26 +29,40 @@ export interface SignalingSocket {
   ping(): void;
 }
 
-/** One accepted signaling connection. Mutable fields belong to the service. */
+/** One accepted signaling connection on this instance. Mutable fields belong to the service. */
 export interface Connection {
-  /** Process-unique number, for logs only. */
+  /** Instance-unique number. */
   readonly id: number;
+  /** `{instanceId}:{id}`: the value stored in presence (`session:ws:{sessionId}`). */
+  readonly owner: string;
   readonly sessionId: string;
   readonly userId: string;
   readonly displayName: string;
-  readonly role: 'host' | 'participant';
+  role: 'host' | 'participant';
   readonly socket: SignalingSocket;
   micEnabled: boolean;
   cameraEnabled: boolean;
   /** Last sign of life (any frame or pong), epoch ms of the injected clock. */
   lastSeenMs: number;
-  /** True once the connection no longer counts: closed, replaced, timed out, or its session ended. */
+  /** When its shared heartbeat key was last refreshed (epoch ms of the injected clock). */
+  refreshedAtMs: number;
+  /** Set while presence is being claimed; frames and a close wait for it. */
+  joining: Promise<void> | null;
+  /** True once presence was claimed (the connection counts for the others). */
+  joined: boolean;
+  /** True once the connection no longer counts: closed, replaced, timed out, left, or its session ended. */
   gone: boolean;
   /** Tail of the connection's serial task chain; `null` when idle (the fast path is synchronous). */
   tail: Promise<void> | null;
   /** Message budget (token bucket): tokens left and when it was last refilled (epoch ms). */
   budget: number;
   budgetAtMs: number;
+  /** Start of the current speaking stretch (epoch ms), or `null` when not speaking. */
+  speakingSinceMs: number | null;
+  /** Speaking time not yet written to the database, in ms. */
+  speakingPendingMs: number;
+  /** When speaking time was last written (epoch ms). */
+  speakingFlushedAtMs: number;
 }
 
 /** A connection that closed and whose user may still come back (DESIGN 4.6). */
@@ -48,35 +73,125 @@ export interface PendingDrop {
   droppedAtMs: number;
 }
 
-/** Presence store of the signaling service. All methods are synchronous and cheap. */
+/** What `claim` needs to make a connection its user's current one in a session. */
+export interface PresenceClaim {
+  sessionId: string;
+  userId: string;
+  /** `Connection.owner`. */
+  owner: string;
+  /** How the others see the participant (`participant-list`). */
+  view: PeerView;
+  /** Epoch ms (injected clock). */
+  atMs: number;
+  /** Sessions a user may be connected to at once, across instances. */
+  maxSocketsPerUser: number;
+}
+
+/** The outcome of `claim`. */
+export type ClaimOutcome =
+  | {
+      ok: true;
+      /** The connection this one replaces (`owner` value), possibly on another instance. */
+      previousOwner: string | null;
+      /** The user's pending drop in this session, now taken (the caller decides if it is in the window). */
+      drop: PendingDrop | null;
+      /** Everyone connected to the session, this user included. */
+      peers: PeerView[];
+    }
+  | { ok: false; refused: 'ended'; endedReason: string }
+  | { ok: false; refused: 'too-many-sockets' };
+
+/** A presence entry to keep alive (heartbeat key refreshed, TTLs extended). */
+export interface PresenceRefresh {
+  sessionId: string;
+  userId: string;
+  owner: string;
+  /** Last sign of life, epoch ms: the heartbeat key's value. */
+  atMs: number;
+}
+
+/** What a single-use signaling ticket stands for. */
+export interface TicketGrant {
+  userId: string;
+  sessionId: string;
+  /** Epoch ms (injected clock) after which the ticket is refused. */
+  expiresAtMs: number;
+}
+
+/** A message from another instance, for this instance's sockets. */
+export type ClusterMessage =
+  /** One frame for `toUserId`'s socket in the session, or for every local socket of it except `exceptUserId`'s. */
+  | { kind: 'deliver'; sessionId: string; toUserId: string | null; exceptUserId: string | null; frame: string }
+  /** Close the local connection `owner` (replaced elsewhere: 4409). */
+  | { kind: 'kick'; sessionId: string; userId: string; owner: string; code: number; reason: string }
+  /** A committed session change that happened on another instance. */
+  | { kind: 'change'; change: SignalingSessionChange };
+
+/** Shared presence, pending drops, ended sessions, tickets, and fan-out to other instances. */
 export interface SignalingState {
-  /** The user's current connection in a session, if any. */
-  get(sessionId: string, userId: string): Connection | undefined;
-  /** Makes `conn` its user's current connection. @returns the connection it replaces, if any. */
-  put(conn: Connection): Connection | undefined;
-  /** Forgets `conn` if it is still its user's current connection. @returns whether it was. */
-  remove(conn: Connection): boolean;
-  /** Current connections of a session (live view: copy before mutating the state). */
-  inSession(sessionId: string): Iterable<Connection>;
-  /** Every current connection (sweeps and pings). */
-  all(): Iterable<Connection>;
+  /** This instance's id (no `:`); `Connection.owner` starts with it. */
+  readonly instanceId: string;
+  /** True when other instances may hold sockets of the same sessions (fan-out is needed). */
+  readonly shared: boolean;
+  /** Minimum time between two refreshes of one connection's heartbeat key (`Infinity`: never needed). */
+  readonly refreshIntervalMs: number;
 
-  /** Records a drop (replacing an older one of the same user and session). */
-  addDrop(drop: PendingDrop): void;
-  /** Removes and returns the user's pending drop, if any. */
-  takeDrop(sessionId: string, userId: string): PendingDrop | undefined;
-  /** Removes and returns the drops at or before `cutoffMs`. */
-  takeDropsBefore(cutoffMs: number): PendingDrop[];
+  /** Connects and starts receiving `ClusterMessage`s. Resolves once messages can be received. */
+  start(onMessage: (message: ClusterMessage) => void): Promise<void>;
+  /** Stops receiving and releases connections (pending calls complete first). */
+  stop(): Promise<void>;
 
-  /** Remembers that a session ended, so that a connection admitted just before is turned away. */
-  markEnded(sessionId: string, reason: string, atMs: number): void;
-  /** The end reason of a session known to have ended, or `undefined`. */
-  endedReason(sessionId: string): string | undefined;
   /**
-   * Removes and returns every connection and pending drop of an ended session.
-   * @returns the connections that were current.
+   * Makes `owner` the user's current connection in the session unless the session ended or the
+   * user already has `maxSocketsPerUser` other sessions; takes the user's pending drop.
    */
-  clearSession(sessionId: string): Connection[];
-  /** Forgets ended sessions noted at or before `cutoffMs`. */
-  pruneEnded(cutoffMs: number): void;
+  claim(claim: PresenceClaim): Promise<ClaimOutcome>;
+  /**
+   * The connection `owner` dropped: if it is still its user's current one, removes it and records
+   * a pending drop at `droppedAtMs`. @returns whether it was current (a drop was recorded).
+   */
+  release(sessionId: string, userId: string, owner: string, droppedAtMs: number): Promise<boolean>;
+  /**
+   * A deliberate leave: removes the user's presence whoever holds it, and its pending drop.
+   * @returns the owner that was current, and the drop that was pending, if any.
+   */
+  evict(sessionId: string, userId: string): Promise<{ owner: string | null; drop: PendingDrop | null }>;
+  /** Updates how the others see the participant, if `owner` is still current. */
+  updateView(sessionId: string, userId: string, owner: string, view: PeerView): Promise<void>;
+  /** Refreshes heartbeat keys and presence TTLs of entries still owned as given. */
+  refresh(entries: PresenceRefresh[]): Promise<void>;
+  /** Removes and returns the pending drops at or before `cutoffMs` (each one to one caller only). */
+  takeDropsBefore(cutoffMs: number): Promise<PendingDrop[]>;
+  /**
+   * Presence held by other instances whose heartbeat key expired (a dead instance) becomes pending
+   * drops at `nowMs`, each claimed by one caller only. @returns the drops claimed.
+   */
+  claimOrphans(nowMs: number): Promise<PendingDrop[]>;
+  /** The session ended: remembered (so late claims are refused), its presence and drops cleared. */
+  endSession(sessionId: string, reason: string, atMs: number): Promise<void>;
+  /** Forgets what expired by `nowMs` (ended sessions, tickets) where the store has no TTLs. */
+  prune(nowMs: number): Promise<void>;
+
+  /** Stores a ticket under its digest for `ttlMs`. */
+  putTicket(digest: string, grant: TicketGrant, ttlMs: number): Promise<void>;
+  /** Removes and returns a ticket (single use), or `null`. */
+  takeTicket(digest: string): Promise<TicketGrant | null>;
+
+  /**
+   * Delivers `frame` to `toUserId`'s socket held by another instance.
+   * @returns false when no other live instance holds that user in the session.
+   */
+  relay(sessionId: string, toUserId: string, frame: string): Promise<boolean>;
+  /** Delivers `frame` to the session's sockets held by other instances, except `exceptUserId`'s. */
+  broadcast(sessionId: string, frame: string, exceptUserId: string | null): Promise<void>;
+  /** Asks the instance holding `owner` to close it with `code`/`reason`. */
+  kick(sessionId: string, userId: string, owner: string, code: number, reason: string): Promise<void>;
+  /** Tells the other instances about a session change. */
+  publishChange(change: SignalingSessionChange): Promise<void>;
+}
+
+/** The instance part of a `Connection.owner` value (`{instanceId}:{connectionId}`). */
+export function instanceOf(owner: string): string {
+  const i = owner.lastIndexOf(':');
+  return i < 0 ? owner : owner.slice(0, i);
 }

@@ -1,0 +1,1 @@
+ALTER TABLE "participants" ADD COLUMN "last_presence_at" timestamp with time zone;

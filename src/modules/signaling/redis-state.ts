@@ -1,0 +1,433 @@
+import crypto from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { SignalingLogger, SignalingSessionChange } from './signaling.ports.ts';
+import type { PeerView } from './signaling.schemas.ts';
+import type {
+  ClaimOutcome,
+  ClusterMessage,
+  PendingDrop,
+  PresenceClaim,
+  PresenceRefresh,
+  SignalingState,
+  TicketGrant,
+} from './signaling.state.ts';
+import { ENDED_MEMORY_MS } from './memory-state.ts';
+
+/**
+ * `SignalingState` over Redis (`REDIS_URL`), for several instances behind a load balancer.
+ *
+ * Keys (all behind `keyPrefix`, empty by default so that they are exactly seed 003's):
+ * - `session:ws:{sessionId}` hash userId → `{instanceId}:{connectionId}` (TTL `presenceTtlMs`,
+ *   refreshed with the heartbeat) — who is connected, and on which instance;
+ * - `session:heartbeat:{sessionId}:{userId}` string, last sign of life in epoch ms, TTL
+ *   `heartbeatTtlMs`, refreshed on heartbeats and pongs and by the owner's sweep; once it is gone
+ *   while the user is still in `session:ws:*`, the instance holding the socket is presumed dead
+ *   and any survivor turns the entry into a drop (`claimOrphans`);
+ * - `session:peers:{sessionId}` hash userId → JSON `PeerView` (`participant-list` across instances);
+ * - `signaling:user:{userId}` hash sessionId → owner (the per-user socket cap);
+ * - `signaling:sessions` set of session ids with presence (what `claimOrphans` walks);
+ * - `signaling:drops` sorted set `{sessionId}\n{userId}` scored by drop time (reconnect windows);
+ * - `signaling:ended:{sessionId}` end reason, for 10 minutes;
+ * - `signaling:ticket:{sha256(ticket)}` JSON `TicketGrant`, for the ticket TTL (GETDEL: single use).
+ *
+ * Channels: `signaling:instance:{instanceId}` carries frames and kicks for that instance's
+ * sockets (the sender looks the owner up in `session:ws:*` inside a Lua script, so routing and
+ * publishing are one atomic round trip), `signaling:changes` carries session changes to every
+ * instance, tagged with the sender's id so that it drops its own echo.
+ *
+ * Every command goes through one connection, so Redis applies them in call order; decisions
+ * (claim, release, take a drop or a ticket, claim orphans) are Lua scripts, atomic across
+ * instances. A standalone Redis (or a primary) is expected: the scripts compute key names, which
+ * Redis Cluster does not allow.
+ */
+export interface RedisSignalingStateOptions {
+  url: string;
+  /** Prepended to every key and channel (tests use a random one). */
+  keyPrefix: string;
+  /** TTL of `session:heartbeat:*` (seed 003: 45 s). */
+  heartbeatTtlMs: number;
+  /** TTL of `session:ws:*` and the other presence keys (seed 003: 1800 s). */
+  presenceTtlMs: number;
+  logger: SignalingLogger;
+  /** How long `start` waits for Redis. */
+  connectTimeoutMs?: number;
+}
+
+/** Lua scripts; ARGV[1] is always the key prefix. */
+const SCRIPTS = {
+  /** ARGV: P, sid, uid, owner, view, now, presenceTtl, heartbeatTtl, maxSockets. */
+  claim: `
+local P, sid, uid, owner, view, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local presenceTtl, heartbeatTtl, maxSockets = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+local ended = redis.call('GET', P .. 'signaling:ended:' .. sid)
+if ended then return {'ended', ended} end
+local userKey = P .. 'signaling:user:' .. uid
+local elsewhere = redis.call('HLEN', userKey)
+if redis.call('HEXISTS', userKey, sid) == 1 then elsewhere = elsewhere - 1 end
+if elsewhere >= maxSockets then return {'cap'} end
+local wsKey = P .. 'session:ws:' .. sid
+local peersKey = P .. 'session:peers:' .. sid
+local previous = redis.call('HGET', wsKey, uid) or ''
+redis.call('HSET', wsKey, uid, owner)
+redis.call('PEXPIRE', wsKey, presenceTtl)
+redis.call('HSET', peersKey, uid, view)
+redis.call('PEXPIRE', peersKey, presenceTtl)
+redis.call('SET', P .. 'session:heartbeat:' .. sid .. ':' .. uid, now, 'PX', heartbeatTtl)
+redis.call('HSET', userKey, sid, owner)
+redis.call('PEXPIRE', userKey, presenceTtl)
+redis.call('SADD', P .. 'signaling:sessions', sid)
+local dropsKey, member = P .. 'signaling:drops', sid .. '\\n' .. uid
+local dropped = redis.call('ZSCORE', dropsKey, member) or ''
+if dropped ~= '' then redis.call('ZREM', dropsKey, member) end
+return {'ok', previous, dropped, redis.call('HGETALL', peersKey)}
+`,
+  /** ARGV: P, sid, uid, owner, droppedAt. */
+  release: `
+local P, sid, uid, owner = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local wsKey = P .. 'session:ws:' .. sid
+if redis.call('HGET', wsKey, uid) ~= owner then return 0 end
+redis.call('HDEL', wsKey, uid)
+redis.call('HDEL', P .. 'session:peers:' .. sid, uid)
+redis.call('DEL', P .. 'session:heartbeat:' .. sid .. ':' .. uid)
+local userKey = P .. 'signaling:user:' .. uid
+if redis.call('HGET', userKey, sid) == owner then redis.call('HDEL', userKey, sid) end
+redis.call('ZADD', P .. 'signaling:drops', ARGV[5], sid .. '\\n' .. uid)
+if redis.call('EXISTS', wsKey) == 0 then redis.call('SREM', P .. 'signaling:sessions', sid) end
+return 1
+`,
+  /** ARGV: P, sid, uid. Returns {owner or '', droppedAt or ''}. */
+  evict: `
+local P, sid, uid = ARGV[1], ARGV[2], ARGV[3]
+local wsKey = P .. 'session:ws:' .. sid
+local owner = redis.call('HGET', wsKey, uid) or ''
+if owner ~= '' then
+  redis.call('HDEL', wsKey, uid)
+  redis.call('HDEL', P .. 'session:peers:' .. sid, uid)
+  redis.call('DEL', P .. 'session:heartbeat:' .. sid .. ':' .. uid)
+  local userKey = P .. 'signaling:user:' .. uid
+  if redis.call('HGET', userKey, sid) == owner then redis.call('HDEL', userKey, sid) end
+  if redis.call('EXISTS', wsKey) == 0 then redis.call('SREM', P .. 'signaling:sessions', sid) end
+end
+local dropsKey, member = P .. 'signaling:drops', sid .. '\\n' .. uid
+local dropped = redis.call('ZSCORE', dropsKey, member) or ''
+if dropped ~= '' then redis.call('ZREM', dropsKey, member) end
+return {owner, dropped}
+`,
+  /** ARGV: P, sid, uid, owner, view. */
+  updateView: `
+local P, sid, uid, owner = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+if redis.call('HGET', P .. 'session:ws:' .. sid, uid) ~= owner then return 0 end
+redis.call('HSET', P .. 'session:peers:' .. sid, uid, ARGV[5])
+return 1
+`,
+  /** ARGV: P, presenceTtl, heartbeatTtl, then (sid, uid, owner, at) groups. */
+  refresh: `
+local P, presenceTtl, heartbeatTtl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local n = 0
+for i = 4, #ARGV, 4 do
+  local sid, uid, owner, at = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local wsKey = P .. 'session:ws:' .. sid
+  if redis.call('HGET', wsKey, uid) == owner then
+    redis.call('SET', P .. 'session:heartbeat:' .. sid .. ':' .. uid, at, 'PX', heartbeatTtl)
+    redis.call('PEXPIRE', wsKey, presenceTtl)
+    redis.call('PEXPIRE', P .. 'session:peers:' .. sid, presenceTtl)
+    redis.call('PEXPIRE', P .. 'signaling:user:' .. uid, presenceTtl)
+    n = n + 1
+  end
+end
+return n
+`,
+  /** ARGV: P, cutoff. Returns member, score pairs. */
+  takeDrops: `
+local key = ARGV[1] .. 'signaling:drops'
+local due = redis.call('ZRANGEBYSCORE', key, '-inf', ARGV[2], 'WITHSCORES')
+for i = 1, #due, 2 do redis.call('ZREM', key, due[i]) end
+return due
+`,
+  /** ARGV: P, own owner prefix ('{instanceId}:'), now. Returns sid, uid pairs. */
+  claimOrphans: `
+local P, mine, now = ARGV[1], ARGV[2], ARGV[3]
+local out = {}
+local sessionsKey = P .. 'signaling:sessions'
+for _, sid in ipairs(redis.call('SMEMBERS', sessionsKey)) do
+  local wsKey = P .. 'session:ws:' .. sid
+  local entries = redis.call('HGETALL', wsKey)
+  for i = 1, #entries, 2 do
+    local uid, owner = entries[i], entries[i + 1]
+    if string.sub(owner, 1, #mine) ~= mine and redis.call('EXISTS', P .. 'session:heartbeat:' .. sid .. ':' .. uid) == 0 then
+      redis.call('HDEL', wsKey, uid)
+      redis.call('HDEL', P .. 'session:peers:' .. sid, uid)
+      local userKey = P .. 'signaling:user:' .. uid
+      if redis.call('HGET', userKey, sid) == owner then redis.call('HDEL', userKey, sid) end
+      redis.call('ZADD', P .. 'signaling:drops', now, sid .. '\\n' .. uid)
+      out[#out + 1] = sid
+      out[#out + 1] = uid
+    end
+  end
+  if redis.call('EXISTS', wsKey) == 0 then redis.call('SREM', sessionsKey, sid) end
+end
+return out
+`,
+  /** ARGV: P, sid, reason, endedTtl. */
+  endSession: `
+local P, sid = ARGV[1], ARGV[2]
+redis.call('SET', P .. 'signaling:ended:' .. sid, ARGV[3], 'PX', tonumber(ARGV[4]))
+local wsKey = P .. 'session:ws:' .. sid
+local entries = redis.call('HGETALL', wsKey)
+for i = 1, #entries, 2 do
+  local uid, owner = entries[i], entries[i + 1]
+  redis.call('DEL', P .. 'session:heartbeat:' .. sid .. ':' .. uid)
+  local userKey = P .. 'signaling:user:' .. uid
+  if redis.call('HGET', userKey, sid) == owner then redis.call('HDEL', userKey, sid) end
+end
+redis.call('DEL', wsKey, P .. 'session:peers:' .. sid)
+redis.call('SREM', P .. 'signaling:sessions', sid)
+local dropsKey, prefix = P .. 'signaling:drops', sid .. '\\n'
+for _, m in ipairs(redis.call('ZRANGE', dropsKey, 0, -1)) do
+  if string.sub(m, 1, #prefix) == prefix then redis.call('ZREM', dropsKey, m) end
+end
+return #entries / 2
+`,
+  /** ARGV: P, sid, self instance, payload. Publishes to every other instance holding the session. */
+  broadcast: `
+local P, sid, self, payload = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local seen, n = {}, 0
+for _, owner in ipairs(redis.call('HVALS', P .. 'session:ws:' .. sid)) do
+  local inst = string.match(owner, '^(.*):[^:]*$')
+  if inst and inst ~= self and not seen[inst] then
+    seen[inst] = true
+    n = n + redis.call('PUBLISH', P .. 'signaling:instance:' .. inst, payload)
+  end
+end
+return n
+`,
+  /** ARGV: P, sid, uid, self instance, payload. Returns the number of receivers (0: nobody). */
+  relay: `
+local P, sid, uid, self = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local owner = redis.call('HGET', P .. 'session:ws:' .. sid, uid)
+if not owner then return 0 end
+local inst = string.match(owner, '^(.*):[^:]*$')
+if not inst or inst == self then return 0 end
+return redis.call('PUBLISH', P .. 'signaling:instance:' .. inst, ARGV[5])
+`,
+} as const;
+
+type ScriptName = keyof typeof SCRIPTS;
+type ScriptCaller = (...args: (string | number)[]) => Promise<unknown>;
+
+/** Refresh scripts carry at most this many entries (one round trip each). */
+const REFRESH_BATCH = 500;
+
+export class RedisSignalingState implements SignalingState {
+  readonly instanceId = crypto.randomBytes(9).toString('base64url');
+  readonly shared = true;
+  readonly refreshIntervalMs: number;
+  private readonly cmd: Redis;
+  private readonly sub: Redis;
+  private readonly prefix: string;
+  private readonly instanceChannel: string;
+  private readonly changesChannel: string;
+  private started: Promise<void> | null = null;
+
+  constructor(private readonly options: RedisSignalingStateOptions) {
+    this.prefix = options.keyPrefix;
+    this.refreshIntervalMs = Math.max(1_000, Math.floor(options.heartbeatTtlMs / 3));
+    const clientOptions = { maxRetriesPerRequest: 3, lazyConnect: true, connectionName: `signaling-${this.instanceId}` };
+    this.cmd = new Redis(options.url, clientOptions);
+    this.sub = new Redis(options.url, clientOptions);
+    for (const [name, lua] of Object.entries(SCRIPTS)) this.cmd.defineCommand(name, { numberOfKeys: 0, lua });
+    for (const client of [this.cmd, this.sub]) {
+      client.on('error', (err: Error) => options.logger.warn({ err: { message: err.message } }, 'signaling: redis error'));
+    }
+    this.instanceChannel = `${this.prefix}signaling:instance:${this.instanceId}`;
+    this.changesChannel = `${this.prefix}signaling:changes`;
+  }
+
+  start(onMessage: (message: ClusterMessage) => void): Promise<void> {
+    this.started ??= this.connect(onMessage);
+    return this.started;
+  }
+
+  private async connect(onMessage: (message: ClusterMessage) => void): Promise<void> {
+    this.sub.on('message', (channel: string, payload: string) => {
+      let message: ClusterMessage | null;
+      try {
+        message = channel === this.changesChannel ? this.decodeChange(payload) : decodeInstanceMessage(payload);
+      } catch (err) {
+        this.options.logger.error({ err, channel }, 'signaling: undecodable cluster message');
+        return;
+      }
+      if (message) onMessage(message);
+    });
+    const timeoutMs = this.options.connectTimeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms (REDIS_URL)`)), timeoutMs);
+    });
+    try {
+      await Promise.race([Promise.all([this.cmd.connect(), this.sub.connect()]).then(() => this.sub.subscribe(this.instanceChannel, this.changesChannel)), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    this.options.logger.info({ instanceId: this.instanceId }, 'signaling: redis presence and fan-out ready');
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.cmd, this.sub].map((client) => quit(client)));
+  }
+
+  /**
+   * Drops both Redis connections at once, without flushing anything: what a crash looks like to
+   * Redis and to the other instances (tests use it to kill an instance).
+   */
+  kill(): void {
+    this.cmd.disconnect(false);
+    this.sub.disconnect(false);
+  }
+
+  async claim(c: PresenceClaim): Promise<ClaimOutcome> {
+    const reply = (await this.call(
+      'claim',
+      c.sessionId,
+      c.userId,
+      c.owner,
+      JSON.stringify(c.view),
+      c.atMs,
+      this.options.presenceTtlMs,
+      this.options.heartbeatTtlMs,
+      c.maxSocketsPerUser,
+    )) as [string, ...unknown[]];
+    if (reply[0] === 'ended') return { ok: false, refused: 'ended', endedReason: String(reply[1]) };
+    if (reply[0] === 'cap') return { ok: false, refused: 'too-many-sockets' };
+    const [, previous, dropped, flat] = reply as [string, string, string, string[]];
+    const peers: PeerView[] = [];
+    for (let i = 0; i < flat.length; i += 2) peers.push(JSON.parse(flat[i + 1]) as PeerView);
+    return {
+      ok: true,
+      previousOwner: previous === '' ? null : previous,
+      drop: dropped === '' ? null : { sessionId: c.sessionId, userId: c.userId, droppedAtMs: Number(dropped) },
+      peers,
+    };
+  }
+
+  async release(sessionId: string, userId: string, owner: string, droppedAtMs: number): Promise<boolean> {
+    return (await this.call('release', sessionId, userId, owner, droppedAtMs)) === 1;
+  }
+
+  async evict(sessionId: string, userId: string): Promise<{ owner: string | null; drop: PendingDrop | null }> {
+    const [owner, dropped] = (await this.call('evict', sessionId, userId)) as [string, string];
+    return { owner: owner === '' ? null : owner, drop: dropped === '' ? null : { sessionId, userId, droppedAtMs: Number(dropped) } };
+  }
+
+  async updateView(sessionId: string, userId: string, owner: string, view: PeerView): Promise<void> {
+    await this.call('updateView', sessionId, userId, owner, JSON.stringify(view));
+  }
+
+  async refresh(entries: PresenceRefresh[]): Promise<void> {
+    const calls: Promise<unknown>[] = [];
+    for (let i = 0; i < entries.length; i += REFRESH_BATCH) {
+      const args = entries.slice(i, i + REFRESH_BATCH).flatMap((e) => [e.sessionId, e.userId, e.owner, e.atMs]);
+      calls.push(this.call('refresh', this.options.presenceTtlMs, this.options.heartbeatTtlMs, ...args));
+    }
+    await Promise.all(calls);
+  }
+
+  async takeDropsBefore(cutoffMs: number): Promise<PendingDrop[]> {
+    const flat = (await this.call('takeDrops', cutoffMs)) as string[];
+    const drops: PendingDrop[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      const [sessionId, userId] = splitMember(flat[i]);
+      drops.push({ sessionId, userId, droppedAtMs: Number(flat[i + 1]) });
+    }
+    return drops;
+  }
+
+  async claimOrphans(nowMs: number): Promise<PendingDrop[]> {
+    const flat = (await this.call('claimOrphans', `${this.instanceId}:`, nowMs)) as string[];
+    const drops: PendingDrop[] = [];
+    for (let i = 0; i < flat.length; i += 2) drops.push({ sessionId: flat[i], userId: flat[i + 1], droppedAtMs: nowMs });
+    return drops;
+  }
+
+  async endSession(sessionId: string, reason: string, _atMs: number): Promise<void> {
+    await this.call('endSession', sessionId, reason, ENDED_MEMORY_MS);
+  }
+
+  async prune(_nowMs: number): Promise<void> {
+    // Redis expires ended sessions and tickets on its own.
+  }
+
+  async putTicket(digest: string, grant: TicketGrant, ttlMs: number): Promise<void> {
+    await this.cmd.set(`${this.prefix}signaling:ticket:${digest}`, JSON.stringify(grant), 'PX', Math.max(1, Math.ceil(ttlMs)));
+  }
+
+  async takeTicket(digest: string): Promise<TicketGrant | null> {
+    const raw = await this.cmd.getdel(`${this.prefix}signaling:ticket:${digest}`);
+    return raw === null ? null : (JSON.parse(raw) as TicketGrant);
+  }
+
+  async relay(sessionId: string, toUserId: string, frame: string): Promise<boolean> {
+    const payload = encodeInstanceMessage({ kind: 'deliver', sessionId, toUserId, exceptUserId: null, frame });
+    return Number(await this.call('relay', sessionId, toUserId, this.instanceId, payload)) > 0;
+  }
+
+  async broadcast(sessionId: string, frame: string, exceptUserId: string | null): Promise<void> {
+    const payload = encodeInstanceMessage({ kind: 'deliver', sessionId, toUserId: null, exceptUserId, frame });
+    await this.call('broadcast', sessionId, this.instanceId, payload);
+  }
+
+  async kick(sessionId: string, userId: string, owner: string, code: number, reason: string): Promise<void> {
+    const instance = owner.slice(0, owner.lastIndexOf(':'));
+    await this.cmd.publish(`${this.prefix}signaling:instance:${instance}`, encodeInstanceMessage({ kind: 'kick', sessionId, userId, owner, code, reason }));
+  }
+
+  async publishChange(change: SignalingSessionChange): Promise<void> {
+    await this.cmd.publish(this.changesChannel, JSON.stringify({ origin: this.instanceId, change }));
+  }
+
+  private call(name: ScriptName, ...args: (string | number)[]): Promise<unknown> {
+    return (this.cmd as unknown as Record<ScriptName, ScriptCaller>)[name](this.prefix, ...args);
+  }
+
+  private decodeChange(payload: string): ClusterMessage | null {
+    const { origin, change } = JSON.parse(payload) as { origin: string; change: SignalingSessionChange };
+    return origin === this.instanceId ? null : { kind: 'change', change };
+  }
+}
+
+/** `deliver` and `kick` travel as one JSON header line, then the frame as is (never re-encoded). */
+function encodeInstanceMessage(message: Exclude<ClusterMessage, { kind: 'change' }>): string {
+  if (message.kind === 'kick') return JSON.stringify(message);
+  const { frame, ...header } = message;
+  return `${JSON.stringify(header)}\n${frame}`;
+}
+
+function decodeInstanceMessage(payload: string): ClusterMessage {
+  const newline = payload.indexOf('\n');
+  if (newline < 0) return JSON.parse(payload) as ClusterMessage;
+  const header = JSON.parse(payload.slice(0, newline)) as Omit<Extract<ClusterMessage, { kind: 'deliver' }>, 'frame'>;
+  return { ...header, frame: payload.slice(newline + 1) };
+}
+
+/** `{sessionId}\n{userId}` (session ids never contain a newline). */
+function splitMember(member: string): [string, string] {
+  const i = member.indexOf('\n');
+  return [member.slice(0, i), member.slice(i + 1)];
+}
+
+/** QUIT (pending replies arrive first), or a hard disconnect if Redis does not answer. */
+async function quit(client: Redis): Promise<void> {
+  if (client.status === 'end' || client.status === 'wait') {
+    client.disconnect(false);
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([client.quit(), new Promise((resolve) => (timer = setTimeout(resolve, 2_000)))]);
+  } catch {
+    // already closed
+  } finally {
+    clearTimeout(timer);
+    client.disconnect(false);
+  }
+}

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { before, describe, test } from 'node:test';
+import WebSocket from 'ws';
+import type { TestApp, TestUser } from '../helpers/harness.ts';
+import { useListeningApp } from '../helpers/listening-app.ts';
+import type { TestSocket } from '../helpers/ws-client.ts';
+import { assertNothing, privateSession, signalingUrl } from './support.ts';
+
+/**
+ * Liveness (issue 4, seed 003 AC8, DESIGN 5): the server pings every socket; pongs and frames are
+ * signs of life. A socket silent for RULES_HEARTBEAT_TIMEOUT (30 s) is closed by the sweep (every
+ * JOBS_INTERVAL, 5 s), so a dead client is noticed 30-35 s after its last sign of life, and a
+ * healthy client whose page is throttled in a background tab (no heartbeat frames, but the browser
+ * still answers pings) is never dropped. The clock is manual; pings and pongs are real frames.
+ */
+describe('signaling liveness', () => {
+  const fixture = useListeningApp();
+  let t: TestApp;
+  before(() => ({ t } = fixture));
+  const SWEEP_EVERY = 5_000; // JOBS_INTERVAL default
+
+  /** A raw client that never answers pings (`autoPong: false`), e.g. a frozen process. */
+  async function deafClient(user: TestUser, sessionId: string): Promise<WebSocket> {
+    const ws = new WebSocket(signalingUrl(fixture.baseUrl, `token=${user.token}&sessionId=${sessionId}`), { autoPong: false });
+    const frames: string[] = [];
+    ws.on('message', (data) => frames.push(String(data)));
+    await once(ws, 'open');
+    while (!frames.some((f) => f.includes('"participant-list"'))) await new Promise((r) => setTimeout(r, 5));
+    return ws;
+  }
+
+  /**
+   * The server pings everyone; once `s` got the ping it has answered (ws answers before it emits
+   * `ping`); a ping of our own then comes back only after the server read that pong.
+   */
+  async function pingAndSettle(s: TestSocket): Promise<void> {
+    const gotPing = once(s.ws, 'ping');
+    t.services.signaling.pingAll();
+    await gotPing;
+    const gotPong = once(s.ws, 'pong');
+    s.ws.ping();
+    await gotPong;
+  }
+
+  test('a client that only answers pings is never dropped; one that answers nothing is closed 30-35 s after its last sign of life', async () => {
+    const { sessionId, users } = await privateSession(t, ['Pong Ana', 'Deaf Ben']);
+    const [ana, ben] = users;
+    const a = await fixture.open(ana, sessionId);
+    await a.next('participant-list');
+    const b = await deafClient(ben, sessionId);
+    await a.next('participant-joined');
+
+    const start = t.clock.now().getTime();
+    let benClosedAfter: number | null = null;
+    // Two minutes of virtual time: Ana never sends a frame, she only answers the server's pings.
+    for (let elapsed = SWEEP_EVERY; elapsed <= 120_000; elapsed += SWEEP_EVERY) {
+      t.clock.set(start + elapsed);
+      await pingAndSettle(a);
+      await t.services.signaling.sweep();
+      if (benClosedAfter === null && !t.services.signaling.isConnected(sessionId, ben.id)) benClosedAfter = elapsed;
+    }
+    assert.ok(benClosedAfter !== null && benClosedAfter >= 30_000 && benClosedAfter <= 35_000, `closed after ${benClosedAfter} ms`);
+    if (b.readyState !== b.CLOSED) await once(b, 'close');
+    assert.ok(t.services.signaling.isConnected(sessionId, ana.id), 'the healthy client was kept');
+    assert.equal(a.ws.readyState, a.ws.OPEN);
+    // Ben's drop became final after the reconnect window (30 s) and was announced once.
+    assert.deepEqual(await a.next('participant-left'), { type: 'participant-left', userId: ben.id, reason: 'disconnected' });
+    await assertNothing(a, 'participant-left');
+  });
+
+  test('heartbeat frames alone also keep a client alive (clients that do not answer pings)', async () => {
+    const { sessionId, users } = await privateSession(t, ['Beat Cai', 'Beat Dee']);
+    const [cai, dee] = users;
+    const c = await fixture.open(cai, sessionId);
+    await c.next('participant-list');
+    const d = await deafClient(dee, sessionId);
+    const acks: string[] = [];
+    d.on('message', (data) => acks.push(String(data)));
+
+    const start = t.clock.now().getTime();
+    for (let elapsed = SWEEP_EVERY; elapsed <= 90_000; elapsed += SWEEP_EVERY) {
+      t.clock.set(start + elapsed);
+      if (elapsed % 15_000 === 0) {
+        // Every 15 s (seed 003 AC8), then wait for the ack: the server has seen it.
+        const before = acks.length;
+        d.send(JSON.stringify({ type: 'heartbeat' }));
+        while (!acks.slice(before).some((f) => f.includes('heartbeat-ack'))) await new Promise((r) => setTimeout(r, 5));
+      }
+      await pingAndSettle(c);
+      await t.services.signaling.sweep();
+      assert.ok(t.services.signaling.isConnected(sessionId, dee.id), `dropped after ${elapsed} ms`);
+    }
+    d.close();
+  });
+});
