@@ -1,14 +1,15 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, api, tokenStore } from './api.ts';
 import { CallController, type CallState } from './call/controller.ts';
-import { loadRtcConfiguration } from './call/ice.ts';
+import { forgetIceServers, loadRtcConfiguration } from './call/ice.ts';
 import { syncServerClock } from './clock.ts';
-import { ErrorMessage } from './components/ErrorMessage.tsx';
 import { SessionBanner } from './components/SessionBanner.tsx';
 import { useHashRoute, usePolling } from './hooks.ts';
 import { AdminPage } from './pages/AdminPage.tsx';
 import { CallPage } from './pages/CallPage.tsx';
-import { EndedPage } from './pages/EndedPage.tsx';
+import { HistoryPage } from './pages/HistoryPage.tsx';
+import { PrivatePage } from './pages/PrivatePage.tsx';
+import { RecapPage } from './pages/RecapPage.tsx';
 import { RegistrationsPage } from './pages/RegistrationsPage.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 import { SlotsPage } from './pages/SlotsPage.tsx';
@@ -23,11 +24,17 @@ interface Auth {
 /** Where the user is in the call flow; `browse` shows the tabbed pages. */
 type Phase =
   | { kind: 'browse' }
-  | { kind: 'waiting-room'; session: Session }
+  | { kind: 'waiting-room'; session: Session; consentPreset: boolean | null }
   | { kind: 'call'; session: Session; controller: CallController }
-  | { kind: 'ended'; reason: string | null; message: string | null };
+  | { kind: 'recap'; sessionId: string; reason: string | null; message: string | null };
 
 const SESSION_POLL_MS = 3000;
+
+/** The consent a member already gave for `session` (private sessions ask it when creating or joining). */
+function knownConsent(session: Session, userId: string): boolean | null {
+  if (session.type !== 'private') return null;
+  return session.participants.find((p) => p.userId === userId)?.recordingConsent ?? null;
+}
 
 /** The application shell: sign-in, navigation, session polling and the call flow. */
 export function App() {
@@ -36,10 +43,11 @@ export function App() {
   const [route, navigate] = useHashRoute();
   const [phase, setPhase] = useState<Phase>({ kind: 'browse' });
   const [current, setCurrent] = useState<Session | null>(null);
-  const [joinError, setJoinError] = useState<unknown>(null);
+  const [enterError, setEnterError] = useState<unknown>(null);
 
   const signOut = useCallback(() => {
     tokenStore.clear();
+    forgetIceServers();
     setAuth(null);
     setCurrent(null);
     setPhase((p) => {
@@ -81,38 +89,44 @@ export function App() {
     auth !== null && phase.kind === 'browse',
   );
 
-  const enterCall = async (session: Session, choice: MediaChoice) => {
+  const openWaitingRoom = (session: Session, consentPreset: boolean | null) => {
+    void syncServerClock();
+    setEnterError(null);
+    setPhase({ kind: 'waiting-room', session, consentPreset });
+  };
+
+  const enterCall = async (session: Session, consentPreset: boolean | null, choice: MediaChoice) => {
     if (!auth) return;
-    setJoinError(null);
+    setEnterError(null);
     try {
+      // The consent is chosen before joining: with create/join for private sessions, here for the others.
+      if (choice.recordingConsent !== consentPreset) {
+        await api.setConsent(session.id, choice.recordingConsent).catch((err) => {
+          if (err instanceof ApiError && err.routeMissing) console.warn('[consent] the server has no /consent endpoint yet');
+          else throw err;
+        });
+      }
       await syncServerClock();
-      const controller = new CallController({
-        token: auth.token,
-        self: auth.user,
-        session,
-        localStream: choice.stream,
-        rtcConfig: await loadRtcConfiguration(),
-        micEnabled: choice.micEnabled,
-        cameraEnabled: choice.cameraEnabled,
-      });
-      controller.start();
-      setPhase({ kind: 'call', session, controller });
     } catch (err) {
-      choice.stream?.getTracks().forEach((t) => t.stop());
-      setJoinError(err);
-      setPhase({ kind: 'browse' });
+      setEnterError(err);
+      return;
     }
+    const controller = new CallController({
+      token: auth.token,
+      self: auth.user,
+      session,
+      localStream: choice.stream,
+      rtcConfig: () => loadRtcConfiguration(),
+      micEnabled: choice.micEnabled,
+      cameraEnabled: choice.cameraEnabled,
+    });
+    controller.start();
+    setPhase({ kind: 'call', session, controller });
   };
 
   const onCallEnded = useCallback((state: CallState) => {
     setCurrent(null);
-    // A deliberate leave goes straight back to the slots; anything else explains itself.
-    if (state.endReason === null && state.endMessage === null) {
-      setPhase({ kind: 'browse' });
-      window.location.hash = '#/slots';
-    } else {
-      setPhase({ kind: 'ended', reason: state.endReason, message: state.endMessage });
-    }
+    setPhase((p) => (p.kind === 'call' ? { kind: 'recap', sessionId: p.session.id, reason: state.endReason, message: state.endMessage } : p));
   }, []);
 
   if (checking) return <main className="narrow muted">Loading…</main>;
@@ -129,6 +143,18 @@ export function App() {
 
   const isAdmin = auth.user.roles.includes('admin');
   const inCall = phase.kind === 'call' || phase.kind === 'waiting-room';
+  const joinCode = /^join\/(.+)$/.exec(route)?.[1] ?? null;
+  const page = joinCode !== null ? 'private' : route;
+  const link = (to: string, label: string, testId: string) => (
+    <a
+      href={`#/${to}`}
+      className={page === to ? 'active' : ''}
+      data-testid={testId}
+      onClick={() => setPhase((p) => (p.kind === 'recap' ? { kind: 'browse' } : p))}
+    >
+      {label}
+    </a>
+  );
 
   return (
     <div className="app">
@@ -136,17 +162,11 @@ export function App() {
         <span className="brand">Conversation practice</span>
         {!inCall && (
           <>
-            <a href="#/slots" className={route === 'slots' ? 'active' : ''} data-testid="nav-slots">
-              Slots
-            </a>
-            <a href="#/registrations" className={route === 'registrations' ? 'active' : ''} data-testid="nav-registrations">
-              My registrations
-            </a>
-            {isAdmin && (
-              <a href="#/admin" className={route === 'admin' ? 'active' : ''} data-testid="nav-admin">
-                Admin
-              </a>
-            )}
+            {link('slots', 'Slots', 'nav-slots')}
+            {link('private', 'Private session', 'nav-private')}
+            {link('registrations', 'My registrations', 'nav-registrations')}
+            {link('history', 'My sessions', 'nav-history')}
+            {isAdmin && link('admin', 'Admin', 'nav-admin')}
           </>
         )}
         <span className="spacer" />
@@ -162,30 +182,46 @@ export function App() {
 
       {phase.kind === 'browse' && (
         <>
-          {current && current.status !== 'ended' && <SessionBanner session={current} onJoin={() => {
-                void syncServerClock();
-                setPhase({ kind: 'waiting-room', session: current });
-              }} />}
-          <ErrorMessage error={joinError} />
-          {route === 'registrations' ? <RegistrationsPage /> : route === 'admin' && isAdmin ? <AdminPage /> : <SlotsPage />}
+          {current && current.status !== 'ended' && (
+            <SessionBanner session={current} onJoin={() => openWaitingRoom(current, knownConsent(current, auth.user.id))} />
+          )}
+          {page === 'registrations' ? (
+            <RegistrationsPage />
+          ) : page === 'history' ? (
+            <HistoryPage />
+          ) : page === 'private' ? (
+            <PrivatePage key={joinCode ?? ''} initialCode={joinCode} onSession={(session, consent) => openWaitingRoom(session, consent)} />
+          ) : page === 'admin' && isAdmin ? (
+            <AdminPage />
+          ) : (
+            <SlotsPage />
+          )}
         </>
       )}
       {phase.kind === 'waiting-room' && (
         <WaitingRoom
           session={phase.session}
           user={auth.user}
-          onEnter={(choice) => void enterCall(phase.session, choice)}
+          consentPreset={phase.consentPreset}
+          error={enterError}
+          onEnter={(choice) => void enterCall(phase.session, phase.consentPreset, choice)}
           onCancel={() => setPhase({ kind: 'browse' })}
         />
       )}
       {phase.kind === 'call' && <CallPage controller={phase.controller} session={phase.session} user={auth.user} onEnded={onCallEnded} />}
-      {phase.kind === 'ended' && (
-        <EndedPage
+      {phase.kind === 'recap' && (
+        <RecapPage
+          sessionId={phase.sessionId}
           reason={phase.reason}
           message={phase.message}
+          user={auth.user}
           onBack={() => {
             setPhase({ kind: 'browse' });
             navigate('slots');
+          }}
+          onHistory={() => {
+            setPhase({ kind: 'browse' });
+            navigate('history');
           }}
         />
       )}

@@ -1,4 +1,17 @@
-import type { NewSlot, Page, Registration, Session, Slot, User } from './types.ts';
+import type {
+  HistoryItem,
+  IceServersResponse,
+  NewPrivateSession,
+  NewSlot,
+  Page,
+  Rating,
+  Registration,
+  Session,
+  SessionParticipant,
+  SignalingTicket,
+  Slot,
+  User,
+} from './types.ts';
 
 /** An error answered by the API (`{ error: { code, message } }`) or a network failure. */
 export class ApiError extends Error {
@@ -7,9 +20,16 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly requestId?: string,
+    /** From `Retry-After` on 429 answers: how long to wait before trying again. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'ApiError';
+  }
+
+  /** True when the server has no such route at all (an endpoint that is not deployed yet). */
+  get routeMissing(): boolean {
+    return this.status === 404 && this.code === 'ROUTE_NOT_FOUND';
   }
 }
 
@@ -64,7 +84,14 @@ export async function request<T>(method: string, path: string, opts: { body?: un
   }
   if (!res.ok) {
     const e = (data as { error?: { code?: string; message?: string; requestId?: string } } | null)?.error;
-    throw new ApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? (res.statusText || 'Request failed'), e?.requestId);
+    const retryAfter = Number(res.headers.get('retry-after'));
+    throw new ApiError(
+      res.status,
+      e?.code ?? `HTTP_${res.status}`,
+      e?.message ?? (res.statusText || 'Request failed'),
+      e?.requestId,
+      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+    );
   }
   return data as T;
 }
@@ -100,5 +127,28 @@ export const api = {
       throw err;
     }
   },
-  leaveSession: (id: string) => request<unknown>('POST', `/api/sessions/${encodeURIComponent(id)}/leave`, { body: {} }),
+  getSession: (id: string) => request<Session>('GET', sessionPath(id)),
+  participants: (id: string) => request<{ items: SessionParticipant[] }>('GET', sessionPath(id, 'participants')),
+  leaveSession: (id: string) => request<Session>('POST', sessionPath(id, 'leave'), { body: {} }),
+
+  /** Creates a private session; the caller becomes its host (seed 002 AC2). */
+  createPrivateSession: (input: NewPrivateSession) => request<Session>('POST', '/api/sessions', { body: input }),
+  /** Joins a private session by its invite code (201 new member, 200 already a member). */
+  joinByCode: (inviteCode: string, recordingConsent: boolean) =>
+    request<Session>('POST', '/api/sessions/join', { body: { inviteCode, recordingConsent } }),
+  startSession: (id: string) => request<Session>('POST', sessionPath(id, 'start'), { body: {} }),
+  endSession: (id: string) => request<Session>('POST', sessionPath(id, 'end'), { body: {} }),
+  setConsent: (id: string, recordingConsent: boolean) => request<Session>('POST', sessionPath(id, 'consent'), { body: { recordingConsent } }),
+
+  history: (cursor?: string | null, limit = 10) => request<Page<HistoryItem>>('GET', '/api/sessions/history', { query: { cursor, limit } }),
+  rate: (id: string, rating: number, comment?: string) =>
+    request<Rating>('POST', sessionPath(id, 'rating'), { body: comment ? { rating, comment } : { rating } }),
+
+  /** A single-use ticket for one signaling connection, so the JWT stays out of URLs. */
+  signalingTicket: (sessionId: string) => request<SignalingTicket>('POST', '/api/signaling/tickets', { body: { sessionId } }),
+  iceServers: () => request<IceServersResponse>('GET', '/api/ice-servers'),
 };
+
+function sessionPath(id: string, action?: string): string {
+  return `/api/sessions/${encodeURIComponent(id)}${action ? `/${action}` : ''}`;
+}

@@ -15,6 +15,18 @@ export function formatTime(iso: string | null | undefined): string {
   return timeOnly.format(new Date(iso));
 }
 
+/** A number of seconds as "45 s", "3 min 05 s", "1 h 02 min". */
+export function formatSeconds(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
+  const total = Math.max(0, Math.round(seconds));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return `${h} h ${String(m).padStart(2, '0')} min`;
+  if (m > 0) return `${m} min ${String(s).padStart(2, '0')} s`;
+  return `${s} s`;
+}
+
 /** A duration in ms as "1 d 2 h", "3 h 04 min", "12:05" or "0:09". Negative durations read as 0. */
 export function formatDuration(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));
@@ -94,7 +106,16 @@ const ERROR_HINTS: Record<string, string> = {
   AUTH_REQUIRED: 'Please sign in.',
   INVALID_TOKEN: 'This token is not valid.',
   TOKEN_EXPIRED: 'Your token has expired; please sign in again.',
-  RATE_LIMITED: 'Too many requests; please wait a moment.',
+  RATE_LIMITED: 'Too many attempts; please wait a moment.',
+  INVITE_CODE_NOT_FOUND: 'No open session has this code. Check the code, or ask the host for a new one.',
+  SESSION_FULL: 'This session is full.',
+  SESSION_ENDED: 'This session has already ended.',
+  TOO_MANY_ACTIVE_SESSIONS: 'You are already in 3 sessions, the most at once. Leave one first.',
+  DAILY_SESSION_LIMIT: 'You have reached today\'s limit of sessions on the free plan (10 a day).',
+  NOT_HOST: 'Only the host can do this.',
+  INVALID_STATE: 'The session is not in a state that allows this.',
+  ALREADY_RATED: 'You have already rated this session.',
+  SESSION_NOT_ENDED: 'You can rate the session once it has ended.',
   NETWORK_ERROR: 'Cannot reach the server.',
 };
 

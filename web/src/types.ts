@@ -68,12 +68,26 @@ export interface SessionParticipant {
   status: 'waiting' | 'connected' | 'disconnected';
   micEnabled: boolean;
   cameraEnabled: boolean;
+  /** Whether this participant agreed to have their own audio recorded (seed 000 section 5.4). */
+  recordingConsent?: boolean;
+  joinedAt?: string | null;
+  leftAt?: string | null;
+  presenceSeconds?: number;
+  speakingTimeSeconds?: number;
 }
+
+export type EndReason = 'completed' | 'timeout' | 'host_ended' | 'all_left' | 'cancelled';
 
 export interface Session {
   id: string;
   type: 'public' | 'private';
   timeSlotId: string | null;
+  /** The 6-character code of a private session, shown to its members; `null` otherwise. */
+  inviteCode?: string | null;
+  topicId?: string | null;
+  topicTitle?: string | null;
+  maxParticipants?: number;
+  recordingEnabled?: boolean;
   status: SessionStatus;
   endReason: string | null;
   targetLanguageCode: string;
@@ -88,6 +102,52 @@ export interface Session {
   participants: SessionParticipant[];
 }
 
+/** `POST /api/sessions` for a private session (seed 002 AC2). */
+export interface NewPrivateSession {
+  type: 'private';
+  targetLanguageCode: string;
+  level?: CefrLevel;
+  topicTitle?: string;
+  maxParticipants?: number;
+  recordingConsent?: boolean;
+}
+
+export interface Rating {
+  rating: number;
+  comment: string | null;
+  createdAt?: string;
+}
+
+/** One row of `GET /api/sessions/history` (newest first). */
+export interface HistoryItem {
+  id: string;
+  type: 'public' | 'private';
+  targetLanguageCode: string;
+  level: CefrLevel | null;
+  topicTitle: string | null;
+  participantCount: number;
+  durationSeconds: number | null;
+  status: SessionStatus;
+  endReason: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  myPresenceSeconds: number;
+  mySpeakingTimeSeconds: number;
+  myRating: Rating | null;
+}
+
+/** `GET /api/ice-servers`: STUN/TURN servers with time-limited TURN credentials. */
+export interface IceServersResponse {
+  iceServers: RTCIceServer[];
+  ttlSeconds: number;
+}
+
+/** `POST /api/signaling/tickets`: a single-use token for one signaling connection. */
+export interface SignalingTicket {
+  ticket: string;
+  expiresAt: string;
+}
+
 /** A participant as announced on the signaling socket. */
 export interface SignalParticipant {
   userId: string;
@@ -95,6 +155,8 @@ export interface SignalParticipant {
   role?: string;
   micEnabled?: boolean;
   cameraEnabled?: boolean;
+  /** Speaking right now (if the server says; otherwise learnt from the next `speaking` frame). */
+  speaking?: boolean;
 }
 
 /** Messages the server sends on `/ws/signaling` (DESIGN 4.3). */
@@ -112,6 +174,8 @@ export type ServerMessage =
   | { type: 'session-started'; startedAt: string }
   | { type: 'session-ended'; reason: string }
   | { type: 'media-state'; userId: string; micEnabled: boolean; cameraEnabled: boolean }
+  | { type: 'host-changed'; hostUserId: string }
+  | { type: 'speaking'; userId: string; speaking: boolean }
   | { type: 'heartbeat-ack' }
   | { type: 'error'; code: string; message: string };
 
@@ -121,4 +185,5 @@ export type ClientMessage =
   | { type: 'answer'; toUserId: string; sdp: string }
   | { type: 'ice-candidate'; toUserId: string; candidate: RTCIceCandidateInit }
   | { type: 'media-state'; micEnabled: boolean; cameraEnabled: boolean }
+  | { type: 'speaking'; speaking: boolean }
   | { type: 'heartbeat' };

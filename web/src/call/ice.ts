@@ -1,8 +1,78 @@
+import { ApiError, api } from '../api.ts';
+
 /**
- * The ICE configuration of every peer connection, kept in one place. For now host candidates
- * only (`iceServers: []`), which is enough on one network; a later change fetches STUN/TURN
- * credentials from `/api/ice-servers` here.
+ * The ICE configuration of every peer connection, kept in one place: STUN and time-limited TURN
+ * credentials from `GET /api/ice-servers`, fetched once and refreshed when older than half their
+ * time to live (so a connection created or ICE-restarted late in a long call still gets valid
+ * TURN credentials).
+ *
+ * Relay-only mode (`iceTransportPolicy: 'relay'`, every packet through TURN) is switched on by
+ * `?relay=1` in the page address or `localStorage['conversation.iceRelay'] = '1'`; it is a
+ * diagnostic for networks where direct paths misbehave, and what the TURN browser test uses.
  */
-export async function loadRtcConfiguration(): Promise<RTCConfiguration> {
-  return { iceServers: [] };
+
+const RELAY_STORAGE_KEY = 'conversation.iceRelay';
+/** When the server has no `/api/ice-servers` (or answers garbage): host candidates only, asked again after this. */
+const FALLBACK_TTL_MS = 5 * 60_000;
+/** After a failed fetch (offline, 5xx): asked again after half of this. */
+const RETRY_TTL_MS = 60_000;
+
+interface Cached {
+  iceServers: RTCIceServer[];
+  fetchedAt: number;
+  ttlMs: number;
+}
+
+let cached: Cached | null = null;
+let inflight: Promise<Cached> | null = null;
+
+/** Whether the page asks for relay-only ICE (`?relay=1` or the localStorage flag). */
+export function relayOnly(): boolean {
+  try {
+    const flag = new URLSearchParams(window.location.search).get('relay') ?? localStorage.getItem(RELAY_STORAGE_KEY);
+    return flag === '1' || flag === 'true';
+  } catch {
+    return false;
+  }
+}
+
+async function fetchIceServers(): Promise<Cached> {
+  const now = Date.now();
+  try {
+    const { iceServers, ttlSeconds } = await api.iceServers();
+    const ttlMs = Number.isFinite(ttlSeconds) && ttlSeconds > 0 ? ttlSeconds * 1000 : FALLBACK_TTL_MS;
+    return { iceServers: Array.isArray(iceServers) ? iceServers : [], fetchedAt: now, ttlMs };
+  } catch (err) {
+    const missing = err instanceof ApiError && err.routeMissing;
+    if (!missing) console.warn('[call] cannot load ICE servers; keeping the previous ones', err);
+    // Not deployed: host candidates only, asked again later. Offline or failing: keep the
+    // previous servers (their TURN credentials outlive ttl/2) and ask again in 30 s.
+    return missing
+      ? { iceServers: [], fetchedAt: now, ttlMs: FALLBACK_TTL_MS }
+      : { iceServers: cached?.iceServers ?? [], fetchedAt: now, ttlMs: RETRY_TTL_MS };
+  }
+}
+
+/**
+ * The `RTCConfiguration` for a new peer connection (or an ICE restart).
+ * @param force fetch fresh credentials even when the cached ones are young enough.
+ */
+export async function loadRtcConfiguration(force = false): Promise<RTCConfiguration> {
+  const fresh = cached !== null && Date.now() - cached.fetchedAt < cached.ttlMs / 2;
+  if (force || !fresh) {
+    inflight ??= fetchIceServers().finally(() => {
+      inflight = null;
+    });
+    cached = await inflight;
+  }
+  const relay = relayOnly();
+  if (relay && !cached!.iceServers.some((s) => [s.urls].flat().some((u) => /^turns?:/.test(u)))) {
+    console.warn('[call] relay-only ICE was asked for but the server offers no TURN server: connections will fail');
+  }
+  return { iceServers: cached!.iceServers, iceTransportPolicy: relay ? 'relay' : 'all' };
+}
+
+/** Drops the cached servers (their TURN credentials name the signed-in user): call at sign-out. */
+export function forgetIceServers(): void {
+  cached = null;
 }

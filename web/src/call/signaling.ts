@@ -1,17 +1,25 @@
 import type { ClientMessage, ServerMessage } from '../types.ts';
 
-/** Close codes after which reconnecting is pointless (DESIGN 4.3). */
+/** Close codes after which reconnecting is pointless (DESIGN 4.3). 4429 is handled apart (one slow retry). */
 export const FATAL_CLOSE_CODES: Record<number, string> = {
   4401: 'Your sign-in is no longer valid.',
   4403: 'You are not a participant of this session.',
   4404: 'This session does not exist.',
   4409: 'You joined this session from another tab or device.',
   4410: 'The session has ended.',
-  4429: 'Too many messages; the connection was closed.',
   1009: 'A message was too big.',
 };
 
+/** Rate limited, or too many open connections: retry once, slowly, then give up. */
+export const RATE_LIMITED_CLOSE = 4429;
+export const RATE_LIMITED_TEXT = 'The server refused the connection (too many messages or connections).';
+
+/** Close code our side uses when it gives up on a socket that stopped answering. */
+export const UNRESPONSIVE_CLOSE = 4000;
+
 const HEARTBEAT_MS = 15_000;
+/** A heartbeat not followed by any frame within this long means the connection is dead. */
+const HEARTBEAT_ANSWER_MS = 10_000;
 
 /** The `/ws/signaling` address on the page's own origin (ws: or wss: by page protocol). */
 export function signalingUrl(token: string, sessionId: string): string {
@@ -27,21 +35,28 @@ export interface SignalingHandlers {
 }
 
 /**
- * One signaling WebSocket: JSON frames in and out, a `heartbeat` every 15 s while open.
+ * One signaling WebSocket: JSON frames in and out, a `heartbeat` every 15 s while open. A
+ * heartbeat that gets no frame back within 10 s means the connection died without closing (a
+ * network that went away): the socket is abandoned and `onClose` runs at once. The check counts
+ * from the heartbeat sent, so a throttled background tab (timers delayed) is not taken for dead.
  * It does not reconnect by itself; the caller decides from the close code.
  */
 export class SignalingSocket {
   private readonly ws: WebSocket;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private answerTimer: ReturnType<typeof setTimeout> | undefined;
   private closedByUs = false;
+  private lastFrameAt = 0;
 
   constructor(url: string, private readonly handlers: SignalingHandlers) {
     this.ws = new WebSocket(url);
     this.ws.onopen = () => {
-      this.heartbeat = setInterval(() => this.send({ type: 'heartbeat' }), HEARTBEAT_MS);
+      this.lastFrameAt = Date.now();
+      this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
       this.handlers.onOpen();
     };
     this.ws.onmessage = (event) => {
+      this.lastFrameAt = Date.now();
       if (typeof event.data !== 'string') return;
       let message: ServerMessage;
       try {
@@ -52,32 +67,53 @@ export class SignalingSocket {
       this.handlers.onMessage(message);
     };
     this.ws.onclose = (event) => {
-      clearInterval(this.heartbeat);
+      this.stopTimers();
       if (!this.closedByUs) this.handlers.onClose(event.code, event.reason);
     };
   }
 
   /** True once the socket is open and until it closes. */
   get isOpen(): boolean {
-    return this.ws.readyState === WebSocket.OPEN;
+    return !this.closedByUs && this.ws.readyState === WebSocket.OPEN;
   }
 
   /** Sends a frame if the socket is open; returns whether it was sent. */
   send(message: ClientMessage): boolean {
-    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    if (!this.isOpen) return false;
     this.ws.send(JSON.stringify(message));
     return true;
   }
 
   /** Closes the socket as a network failure would: `onClose` runs (for tests and debugging). */
   simulateDrop(): void {
-    this.ws.close(4000, 'simulated drop');
+    this.abandon(UNRESPONSIVE_CLOSE, 'simulated drop');
   }
 
   /** Closes the socket without calling `onClose`. */
   close(): void {
     this.closedByUs = true;
-    clearInterval(this.heartbeat);
+    this.stopTimers();
     if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN) this.ws.close(1000, 'leaving');
+  }
+
+  private beat(): void {
+    const sentAt = Date.now();
+    if (!this.send({ type: 'heartbeat' })) return;
+    clearTimeout(this.answerTimer);
+    this.answerTimer = setTimeout(() => {
+      if (this.lastFrameAt < sentAt && this.isOpen) this.abandon(UNRESPONSIVE_CLOSE, 'no answer to heartbeat');
+    }, HEARTBEAT_ANSWER_MS);
+  }
+
+  /** Gives up on the socket at once (a dead network may take minutes to close it) and reports the close. */
+  private abandon(code: number, reason: string): void {
+    if (this.closedByUs) return;
+    this.close();
+    this.handlers.onClose(code, reason);
+  }
+
+  private stopTimers(): void {
+    clearInterval(this.heartbeat);
+    clearTimeout(this.answerTimer);
   }
 }

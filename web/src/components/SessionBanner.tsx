@@ -1,4 +1,4 @@
-import { formatTime, languageName } from '../format.ts';
+import { sessionSummary } from '../pages/WaitingRoom.tsx';
 import type { Session } from '../types.ts';
 
 /** Announces the caller's joinable session (from `/api/sessions/current`) with a Join button. */
@@ -10,8 +10,7 @@ export function SessionBanner({ session, onJoin }: { session: Session; onJoin: (
         <strong>{live ? 'Your session is live' : 'Your session is open'}</strong>
         <span className="muted">
           {' '}
-          · {languageName(session.targetLanguageCode)} {session.level} · {formatTime(session.scheduledStartAt)}–{formatTime(session.scheduledEndAt)} ·{' '}
-          {session.participants.length} participant{session.participants.length === 1 ? '' : 's'}
+          · {sessionSummary(session)} · {session.participants.length} participant{session.participants.length === 1 ? '' : 's'}
         </span>
       </div>
       <button className="primary" data-testid="join-session" onClick={onJoin}>

@@ -10,6 +10,12 @@ export interface VideoTileProps {
   /** True for our own preview: muted and mirrored. */
   local?: boolean;
   userId?: string;
+  /** Shows the host badge. */
+  host?: boolean;
+  /** Highlights the tile while this participant speaks. */
+  speaking?: boolean;
+  /** An ICE restart towards this participant is under way. */
+  restarting?: boolean;
 }
 
 function initials(name: string): string {
@@ -22,7 +28,7 @@ function initials(name: string): string {
 }
 
 /** One participant's video with name, mic/camera indicators and (for peers) the connection state. */
-export function VideoTile({ name, stream, micEnabled, cameraEnabled, connectionState, local = false, userId }: VideoTileProps) {
+export function VideoTile({ name, stream, micEnabled, cameraEnabled, connectionState, local = false, userId, host = false, speaking = false, restarting = false }: VideoTileProps) {
   const video = useRef<HTMLVideoElement>(null);
   useEffect(() => {
     const el = video.current;
@@ -34,15 +40,27 @@ export function VideoTile({ name, stream, micEnabled, cameraEnabled, connectionS
   const showVideo = stream !== null && cameraEnabled;
   return (
     <figure
-      className={`tile${local ? ' tile-local' : ''}`}
+      className={`tile${local ? ' tile-local' : ''}${speaking ? ' tile-speaking' : ''}`}
       data-testid={local ? 'local-tile' : 'peer-tile'}
       data-user-id={userId}
       data-peer-state={connectionState}
+      data-host={host ? 'true' : undefined}
+      data-speaking={speaking ? 'true' : undefined}
     >
       <video ref={video} autoPlay playsInline muted={local} className={local ? 'mirrored' : undefined} hidden={!showVideo} />
       {!showVideo && <div className="avatar">{initials(name) || '?'}</div>}
       <figcaption>
         <span className="tile-name">{name}</span>
+        {host && (
+          <span className="badge badge-host" data-testid="host-badge" title="Host">
+            host
+          </span>
+        )}
+        {speaking && (
+          <span className="badge badge-speaking" data-testid="speaking" title="Speaking">
+            speaking
+          </span>
+        )}
         {!micEnabled && (
           <span className="badge badge-off" data-testid="mic-off" title="Microphone off">
             mic off
@@ -55,7 +73,7 @@ export function VideoTile({ name, stream, micEnabled, cameraEnabled, connectionS
         )}
         {connectionState && (
           <span className={`badge state-${connectionState}`} data-testid="peer-state">
-            {connectionState}
+            {restarting && connectionState !== 'connected' ? 'reconnecting…' : connectionState}
           </span>
         )}
       </figcaption>

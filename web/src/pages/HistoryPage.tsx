@@ -1,0 +1,103 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api } from '../api.ts';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { RatingForm, RatingView } from '../components/RatingForm.tsx';
+import { endReasonText, formatDateTime, formatSeconds, languageName } from '../format.ts';
+import type { HistoryItem } from '../types.ts';
+
+const PAGE_SIZE = 10;
+
+/** My past sessions, newest first (`GET /api/sessions/history`), with a rating for those not rated yet. */
+export function HistoryPage() {
+  const [items, setItems] = useState<HistoryItem[]>([]);
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [loaded, setLoaded] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [rating, setRating] = useState<string | null>(null);
+
+  const load = useCallback(async (cursor: string | null) => {
+    setLoading(true);
+    setError(null);
+    try {
+      const page = await api.history(cursor, PAGE_SIZE);
+      setItems((prev) => (cursor ? [...prev, ...page.items.filter((i) => !prev.some((p) => p.id === i.id))] : page.items));
+      setNextCursor(page.nextCursor);
+      setLoaded(true);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setLoading(false);
+    }
+  }, []);
+
+  useEffect(() => {
+    void load(null);
+  }, [load]);
+
+  return (
+    <main>
+      <h1>My sessions</h1>
+      <ErrorMessage error={error} />
+      {loaded && items.length === 0 && <p className="muted" data-testid="no-history">No sessions yet. Register for a slot or start a private session.</p>}
+      <ul className="list" data-testid="history-list">
+        {items.map((item) => (
+          <li key={item.id} className="card" data-testid="history-item" data-session-id={item.id} data-status={item.status}>
+            <div className="row">
+              <div className="row-main">
+                <div className="row-title">
+                  {languageName(item.targetLanguageCode)} {item.level && <span className="level">{item.level}</span>}{' '}
+                  {item.topicTitle && <span>· {item.topicTitle}</span>}
+                  <span className="badge">{item.type === 'private' ? 'private' : 'slot'}</span>
+                  <span className={`badge status-${item.status}`}>{item.status === 'ended' ? endReasonLabel(item.endReason) : item.status}</span>
+                </div>
+                <div className="muted small">
+                  {formatDateTime(item.startedAt ?? item.endedAt)} · {item.participantCount} participant{item.participantCount === 1 ? '' : 's'} · lasted{' '}
+                  <span data-testid="history-duration">{formatSeconds(item.durationSeconds)}</span>
+                </div>
+                <div className="small">
+                  You were there <span data-testid="history-presence">{formatSeconds(item.myPresenceSeconds)}</span> and spoke{' '}
+                  <span data-testid="history-speaking">{formatSeconds(item.mySpeakingTimeSeconds)}</span>
+                </div>
+                {item.myRating && <RatingView rating={item.myRating} />}
+              </div>
+              <div className="row-actions">
+                {item.status === 'ended' && !item.myRating && rating !== item.id && (
+                  <button data-testid="rate-session" onClick={() => setRating(item.id)}>
+                    Rate
+                  </button>
+                )}
+              </div>
+            </div>
+            {rating === item.id && !item.myRating && (
+              <RatingForm
+                sessionId={item.id}
+                onRated={(r) => {
+                  setItems((list) => list.map((i) => (i.id === item.id ? { ...i, myRating: r } : i)));
+                  setRating(null);
+                }}
+              />
+            )}
+          </li>
+        ))}
+      </ul>
+      {nextCursor && (
+        <button data-testid="load-more" disabled={loading} onClick={() => void load(nextCursor)}>
+          {loading ? 'Loading…' : 'Load more'}
+        </button>
+      )}
+      {loading && !nextCursor && <p className="muted">Loading…</p>}
+    </main>
+  );
+}
+
+function endReasonLabel(reason: string | null): string {
+  const labels: Record<string, string> = {
+    completed: 'completed',
+    timeout: 'timed out',
+    host_ended: 'ended by the host',
+    all_left: 'everyone left',
+    cancelled: 'cancelled',
+  };
+  return reason ? (labels[reason] ?? endReasonText(reason)) : 'ended';
+}
