@@ -11,7 +11,7 @@ export interface HandoverCandidate {
 /**
  * The next host when the host of a private session leaves (seed 002 AC6): the remaining member
  * present the longest, i.e. the earliest `joinedAt` among those who have not left; members who
- * never connected come after, in the order they joined the session.
+ * never connected come after, in the order they joined the session; ties go by user id.
  * @returns the new host's user id, or null when nobody remains.
  */
 export function nextHost(members: readonly HandoverCandidate[], leavingUserId: string): string | null {
@@ -20,7 +20,8 @@ export function nextHost(members: readonly HandoverCandidate[], leavingUserId: s
     if (a.joinedAt && b.joinedAt && a.joinedAt.getTime() !== b.joinedAt.getTime()) return a.joinedAt.getTime() - b.joinedAt.getTime();
     if (a.joinedAt && !b.joinedAt) return -1;
     if (!a.joinedAt && b.joinedAt) return 1;
-    return a.createdAt.getTime() - b.createdAt.getTime();
+    // Equal instants (same millisecond): the user id keeps the choice stable.
+    return a.createdAt.getTime() - b.createdAt.getTime() || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0);
   });
   return remaining[0]?.userId ?? null;
 }
