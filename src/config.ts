@@ -75,6 +75,8 @@ export interface AppConfig {
   jobsIntervalMs: number;
   /** Per-user request budget per minute on authenticated routes. */
   rateLimitPerMinute: number;
+  /** Failed invite-code attempts allowed per user and per address within `windowMs` (issue 3). */
+  inviteCodeAttempts: { perUser: number; perAddress: number; windowMs: number };
   rules: RuleSettings;
   signaling: SignalingSettings;
   turn: TurnSettings;
@@ -204,6 +206,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel,
     jobsIntervalMs: duration('JOBS_INTERVAL', '5s'),
     rateLimitPerMinute: integer('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+    inviteCodeAttempts: {
+      perUser: integer('INVITE_CODE_FAILURES_PER_USER', 10, 1, 100_000),
+      perAddress: integer('INVITE_CODE_FAILURES_PER_ADDRESS', 30, 1, 1_000_000),
+      windowMs: duration('INVITE_CODE_FAILURE_WINDOW', '15m'),
+    },
     rules: {
       registrationCutoffMs: duration('RULES_REGISTRATION_CUTOFF', RULE_DEFAULTS.RULES_REGISTRATION_CUTOFF),
       cancellationCutoffMs: duration('RULES_CANCELLATION_CUTOFF', RULE_DEFAULTS.RULES_CANCELLATION_CUTOFF),

@@ -45,7 +45,11 @@ export function createServices(deps: { config: AppConfig; database: DatabaseHand
   const slots = new SlotsService(db, config.rules);
   const registrations = new RegistrationsService(db, config.rules, slots);
   const events = new EventsService(db);
-  const sessions = new SessionsService(db, config.rules, registrations, events);
+  const { perUser, perAddress, windowMs } = config.inviteCodeAttempts;
+  const sessions = new SessionsService(db, config.rules, registrations, events, {
+    perUser: { maxFailures: perUser, windowMs },
+    perAddress: { maxFailures: perAddress, windowMs },
+  });
   const matchmaking = new MatchmakingService(db, slots, registrations, sessions);
   const { signaling, tickets: signalingTickets } = createSignaling({ config, sessions, clock, logger: logger.child({ module: 'signaling' }) });
   const ice = new IceService(config.turn);

@@ -111,7 +111,7 @@ export interface CreatePrivateInput {
 /** Per-user session limits (seed 002 AC9, seed 000 §7.3). */
 export const MAX_ACTIVE_SESSIONS = 3;
 export const FREE_DAILY_SESSIONS = 10;
-/** Failed invite-code attempts allowed per user and per address (guessing must be impractical). */
+/** Default failed invite-code attempts per user and per address (settings `INVITE_CODE_*`). */
 export const DEFAULT_INVITE_ATTEMPT_LIMITS = { perUser: { maxFailures: 10, windowMs: 15 * 60_000 }, perAddress: { maxFailures: 30, windowMs: 15 * 60_000 } };
 
 type Ended = { sessionId: string; reason: EndReason };
