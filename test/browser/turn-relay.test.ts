@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startCoturn, type Coturn } from './coturn.ts';
+import { startCoturn, type Coturn } from '../helpers/coturn.ts';
 import { createStartedPrivateSession, eventually, expectFullMesh, expectMediaFlowing, joinFromBanner, peerStats, withBrowser, type BrowserUser } from './support.ts';
 
 test('TURN: relay-only clients connect through a real coturn, and restart ICE when it comes back after a crash', { timeout: 110_000 }, async () => {

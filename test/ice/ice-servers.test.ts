@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
 import { IceService, turnCredentials } from '../../src/modules/ice/ice.service.ts';
 import { createTestApp, type TestApp } from '../helpers/harness.ts';
-import { coturnInstalled, startCoturn, type Coturn } from './coturn.ts';
+import { startCoturn, type Coturn } from '../helpers/coturn.ts';
 import { turnAllocate } from './turn-client.ts';
 
 /**
@@ -62,7 +62,8 @@ describe('TURN settings', () => {
   });
 });
 
-describe('GET /api/ice-servers with a real coturn', { skip: !coturnInstalled() && !process.env.CI && 'turnserver is not installed (bash scripts/install-coturn.sh)' }, () => {
+// Missing coturn fails (with an install hint), it is never skipped.
+describe('GET /api/ice-servers with a real coturn', () => {
   const secret = crypto.randomBytes(24).toString('base64url');
   let coturn: Coturn;
   let t: TestApp;

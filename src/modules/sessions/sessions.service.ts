@@ -604,13 +604,7 @@ export class SessionsService {
       key: session.id,
       time: startedAt,
       data: {
-        sessionId: session.id,
-        type: session.type,
-        timeSlotId: session.timeSlotId,
-        targetLanguageCode: session.targetLanguageCode,
-        level: session.level,
-        topicId: session.topicId,
-        topicTitle: session.topicTitle,
+        ...sessionEventFields(session),
         hostUserId: session.hostUserId,
         startedAt: startedAt.toISOString(),
         participants: members.filter((m) => m.leftAt === null).map((m) => ({ userId: m.userId, role: m.role })),
@@ -699,13 +693,7 @@ export class SessionsService {
       key: session.id,
       time: now,
       data: {
-        sessionId: session.id,
-        type: session.type,
-        timeSlotId: session.timeSlotId,
-        targetLanguageCode: session.targetLanguageCode,
-        level: session.level,
-        topicId: session.topicId,
-        topicTitle: session.topicTitle,
+        ...sessionEventFields(session),
         reason,
         startedAt: iso(session.startedAt),
         endedAt: now.toISOString(),
@@ -765,6 +753,19 @@ export class SessionsService {
       participants: members.map(toParticipantView),
     };
   }
+}
+
+/** The session fields every session event carries (DESIGN 4.4). */
+function sessionEventFields(session: SessionRow) {
+  return {
+    sessionId: session.id,
+    type: session.type,
+    timeSlotId: session.timeSlotId,
+    targetLanguageCode: session.targetLanguageCode,
+    level: session.level,
+    topicId: session.topicId,
+    topicTitle: session.topicTitle,
+  };
 }
 
 function newSessionRow(id: string, now: Date): SessionRow {
