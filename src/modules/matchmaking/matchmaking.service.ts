@@ -29,50 +29,49 @@ export class MatchmakingService {
   ) {}
 
   /**
-   * Matches every slot whose registration closed by `now` (`startTime - RULES_REGISTRATION_CUTOFF`).
+   * Matches every slot whose registration closed by `now` (`startTime - RULES_REGISTRATION_CUTOFF`),
+   * `batchSize` slots per transaction with a handful of set-wise statements per batch.
    * Inactive slots are marked processed without sessions.
    */
-  async run(now: Date, batchSize = 50): Promise<MatchmakingResult> {
+  async run(now: Date, batchSize = 100): Promise<MatchmakingResult> {
     const result: MatchmakingResult = { slotsProcessed: 0, sessionsCreated: 0, unmatched: 0 };
     for (;;) {
       const processed = await this.db.transaction(async (tx) => {
         const claimed = await this.slots.claimSlotsToMatch(tx, now, batchSize);
-        for (const slot of claimed) {
-          if (slot.isActive) await this.matchSlot(tx, slot, now, result);
-          await this.slots.markMatched(tx, slot.id, now);
-        }
+        const active = claimed.filter((slot) => slot.isActive);
+        const registered = await this.registrations.listRegisteredForSlots(tx, active.map((slot) => slot.id));
+        const bySlot = groupByKey(registered, (r) => r.timeSlotId);
+        const plans = active.flatMap((slot) => {
+          // Registrations of a slot share its language and level today; grouping by key keeps the
+          // rule explicit should registrations ever carry their own level.
+          const byLevel = groupByKey(bySlot.get(slot.id) ?? [], () => `${slot.targetLanguageCode}:${slot.level}`);
+          return [...byLevel.values()].map((members) => ({
+            slot,
+            ...splitIntoGroups(members, { minSize: slot.minParticipants, maxSize: MAX_SESSION_SIZE }),
+          }));
+        });
+        const sessionIds = await this.sessions.createSlotSessions(
+          tx,
+          plans.map(({ slot, groups }) => ({
+            slot,
+            groups: groups.map((g) => g.map((r) => ({ registrationId: r.id, userId: r.userId, displayName: r.displayName }))),
+          })),
+          now,
+        );
+        await this.registrations.assignSessions(
+          tx,
+          active.map((slot) => slot.id),
+          plans.flatMap(({ groups }, p) => groups.flatMap((g, i) => g.map((r) => ({ registrationId: r.id, sessionId: sessionIds[p][i] })))),
+        );
+        const leftOut = plans.flatMap(({ leftOut }) => leftOut.map((r) => r.id));
+        await this.registrations.markUnmatched(tx, leftOut, NOT_ENOUGH_PARTICIPANTS);
+        await this.slots.markMatched(tx, claimed.map((slot) => slot.id), now);
+        result.sessionsCreated += plans.reduce((n, p) => n + p.groups.length, 0);
+        result.unmatched += leftOut.length;
         return claimed.length;
       });
       result.slotsProcessed += processed;
       if (processed < batchSize) return result;
-    }
-  }
-
-  private async matchSlot(
-    tx: Executor,
-    slot: Awaited<ReturnType<SlotsService['claimSlotsToMatch']>>[number],
-    now: Date,
-    result: MatchmakingResult,
-  ): Promise<void> {
-    const registered = await this.registrations.listRegisteredForSlot(tx, slot.id);
-    // Registrations of a slot share its language and level today; grouping by key keeps the rule
-    // explicit should registrations ever carry their own level.
-    const byKey = groupByKey(registered, () => `${slot.targetLanguageCode}:${slot.level}`);
-    for (const members of byKey.values()) {
-      const { groups, leftOut } = splitIntoGroups(members, { minSize: slot.minParticipants, maxSize: MAX_SESSION_SIZE });
-      const sessionIds = await this.sessions.createSlotSessions(
-        tx,
-        slot,
-        groups.map((g) => g.map((r) => ({ registrationId: r.id, userId: r.userId, displayName: r.displayName }))),
-        now,
-      );
-      await this.registrations.assignSessions(
-        tx,
-        groups.flatMap((g, i) => g.map((r) => ({ registrationId: r.id, sessionId: sessionIds[i] }))),
-      );
-      await this.registrations.markUnmatched(tx, leftOut.map((r) => r.id), NOT_ENOUGH_PARTICIPANTS);
-      result.sessionsCreated += groups.length;
-      result.unmatched += leftOut.length;
     }
   }
 }

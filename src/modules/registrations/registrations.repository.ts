@@ -100,23 +100,29 @@ export const registrationsRepository = {
     return rows.map((r) => ({ ...r.reg, slot: r.slot }));
   },
 
-  /** `registered` registrations of a slot, oldest first (first registered, first matched). */
-  async listRegisteredForSlot(db: Executor, slotId: string): Promise<RegistrationRow[]> {
+  /** `registered` registrations of some slots, per slot oldest first (first registered, first matched). */
+  async listRegisteredForSlots(db: Executor, slotIds: string[]): Promise<RegistrationRow[]> {
+    if (slotIds.length === 0) return [];
     return db
       .select()
       .from(registrations)
-      .where(and(eq(registrations.timeSlotId, slotId), eq(registrations.status, 'registered')))
-      .orderBy(registrations.registeredAt, registrations.seq);
+      .where(and(inArray(registrations.timeSlotId, slotIds), eq(registrations.status, 'registered')))
+      .orderBy(registrations.timeSlotId, registrations.registeredAt, registrations.seq);
   },
 
-  /** Sets each registration's session in one statement (two array parameters, not one per row). */
-  async assignSessions(db: Executor, assignments: { registrationId: string; sessionId: string }[]): Promise<void> {
+
+  /**
+   * Sets each registration's session in one statement (two array parameters, not one per row).
+   * The slot filter keeps the plan on the slot index even without table statistics (PGlite).
+   */
+  async assignSessions(db: Executor, slotIds: string[], assignments: { registrationId: string; sessionId: string }[]): Promise<void> {
     if (assignments.length === 0) return;
     const ids = assignments.map((a) => a.registrationId);
     const sessionIds = assignments.map((a) => a.sessionId);
     await db.execute(
       sql`update registrations set session_id = v.session_id, unmatched_reason = null
-          from unnest(${sql.param(ids)}::text[], ${sql.param(sessionIds)}::text[]) as v(id, session_id) where registrations.id = v.id`,
+          from unnest(${sql.param(ids)}::text[], ${sql.param(sessionIds)}::text[]) as v(id, session_id)
+          where registrations.time_slot_id = any(${sql.param(slotIds)}::text[]) and registrations.id = v.id`,
     );
   },
 

@@ -129,14 +129,14 @@ export class RegistrationsService {
     return toView(row);
   }
 
-  /** `registered` registrations of a slot, in registration order (matchmaking input). */
-  listRegisteredForSlot(tx: Executor, slotId: string): Promise<RegistrationRow[]> {
-    return registrationsRepository.listRegisteredForSlot(tx, slotId);
+  /** `registered` registrations of some slots, per slot in registration order (matchmaking input). */
+  listRegisteredForSlots(tx: Executor, slotIds: string[]): Promise<RegistrationRow[]> {
+    return registrationsRepository.listRegisteredForSlots(tx, slotIds);
   }
 
   /** Records the session matchmaking placed each registration in. */
-  assignSessions(tx: Executor, assignments: { registrationId: string; sessionId: string }[]): Promise<void> {
-    return registrationsRepository.assignSessions(tx, assignments);
+  assignSessions(tx: Executor, slotIds: string[], assignments: { registrationId: string; sessionId: string }[]): Promise<void> {
+    return registrationsRepository.assignSessions(tx, slotIds, assignments);
   }
 
   /** Records why matchmaking formed no session for these registrations (seed 000 §5.2 c). */

@@ -25,6 +25,20 @@ export const sessionsRepository = {
     if (rows.length) await db.insert(participants).values(rows);
   },
 
+  /** Inserts many new `waiting` slot sessions with one array parameter per column (matchmaking). */
+  async insertSlotSessionsBulk(db: Executor, rows: SessionRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const col = <K extends keyof SessionRow>(k: K) => sql.param(rows.map((r) => r[k]));
+    const time = (k: 'scheduledStartAt' | 'scheduledEndAt' | 'createdAt' | 'updatedAt') => sql.param(rows.map((r) => r[k]?.toISOString() ?? null));
+    await db.execute(sql`
+      insert into sessions (id, type, time_slot_id, target_language_code, level, status, host_user_id, max_participants,
+                            scheduled_start_at, scheduled_end_at, recording_enabled, created_at, updated_at)
+      select * from unnest(${col('id')}::text[], ${col('type')}::text[], ${col('timeSlotId')}::text[], ${col('targetLanguageCode')}::text[],
+                           ${col('level')}::text[], ${col('status')}::text[], ${col('hostUserId')}::text[], ${col('maxParticipants')}::int[],
+                           ${time('scheduledStartAt')}::timestamptz[], ${time('scheduledEndAt')}::timestamptz[],
+                           ${col('recordingEnabled')}::boolean[], ${time('createdAt')}::timestamptz[], ${time('updatedAt')}::timestamptz[])`);
+  },
+
   /**
    * Inserts many new (never connected) participants with one array parameter per column instead
    * of one parameter per value: matchmaking inserts thousands in one sweep.

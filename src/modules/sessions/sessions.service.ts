@@ -146,38 +146,39 @@ export class SessionsService {
   }
 
   /**
-   * Creates one `waiting` public session per group inside the caller's transaction; the first
-   * matched member is host (seed 002 AC1).
-   * @returns the new session ids, in group order.
+   * Creates one `waiting` public session per group, for several slots, inside the caller's
+   * transaction; the first matched member of a group is its host (seed 002 AC1). Two statements
+   * whatever the number of sessions: matchmaking forms thousands in one sweep (DESIGN 6).
+   * @returns the new session ids, per slot in group order.
    */
-  async createSlotSessions(tx: Executor, slot: SlotForSession, groups: MatchedMember[][], now: Date): Promise<string[]> {
-    // One insert for the sessions and one for the participants: matchmaking forms thousands of
-    // sessions in one sweep (DESIGN 6: 100,000 registrations over 1,000 slots in under 5 s).
-    const ids = groups.map(() => crypto.randomUUID());
-    if (groups.length === 0) return ids;
-    await sessionsRepository.insertSessions(
-      tx,
-      groups.map((group, g) => ({
-        ...newSessionRow(ids[g], now),
-        type: 'public',
-        timeSlotId: slot.id,
-        targetLanguageCode: slot.targetLanguageCode,
-        level: slot.level,
-        hostUserId: group[0].userId,
-        maxParticipants: group.length,
-        scheduledStartAt: slot.startTime,
-        scheduledEndAt: new Date(slot.startTime.getTime() + slot.durationMinutes * 60_000),
-      })),
+  async createSlotSessions(tx: Executor, batch: { slot: SlotForSession; groups: MatchedMember[][] }[], now: Date): Promise<string[][]> {
+    const ids = batch.map(({ groups }) => groups.map(() => crypto.randomUUID()));
+    const sessionRows: SessionRow[] = [];
+    const participantRows: ParticipantRow[] = [];
+    batch.forEach(({ slot, groups }, s) =>
+      groups.forEach((group, g) => {
+        sessionRows.push({
+          ...newSessionRow(ids[s][g], now),
+          type: 'public',
+          timeSlotId: slot.id,
+          targetLanguageCode: slot.targetLanguageCode,
+          level: slot.level,
+          hostUserId: group[0].userId,
+          maxParticipants: group.length,
+          scheduledStartAt: slot.startTime,
+          scheduledEndAt: new Date(slot.startTime.getTime() + slot.durationMinutes * 60_000),
+        });
+        group.forEach((m, i) =>
+          participantRows.push({
+            // createdAt + i keeps the matching order for host hand-over.
+            ...newParticipantRow(ids[s][g], m.userId, m.displayName, i === 0 ? 'host' : 'participant', false, new Date(now.getTime() + i)),
+            registrationId: m.registrationId,
+          }),
+        );
+      }),
     );
-    await sessionsRepository.insertNewParticipantsBulk(
-      tx,
-      groups.flatMap((group, g) =>
-        group.map((m, i) => ({
-          ...newParticipantRow(ids[g], m.userId, m.displayName, i === 0 ? 'host' : 'participant', false, new Date(now.getTime() + i)),
-          registrationId: m.registrationId,
-        })),
-      ),
-    );
+    await sessionsRepository.insertSlotSessionsBulk(tx, sessionRows);
+    await sessionsRepository.insertNewParticipantsBulk(tx, participantRows);
     return ids;
   }
 

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, gte, lte, or, sql, isNull } from 'drizzle-orm';
+import { and, asc, count, eq, gt, gte, inArray, lte, or, sql, isNull } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { registrations, slotSeries, timeSlots } from '../../db/schema.ts';
 
@@ -125,7 +125,8 @@ export const slotsRepository = {
       .for('update', { skipLocked: true });
   },
 
-  async markMatched(db: Executor, id: string, now: Date): Promise<void> {
-    await db.update(timeSlots).set({ matchedAt: now, updatedAt: now }).where(eq(timeSlots.id, id));
+  async markMatched(db: Executor, ids: string[], now: Date): Promise<void> {
+    if (ids.length) await db.update(timeSlots).set({ matchedAt: now, updatedAt: now }).where(inArray(timeSlots.id, ids));
   },
+
 };

@@ -244,9 +244,9 @@ export class SlotsService {
     return slotsRepository.claimSlotsToMatch(tx, new Date(now.getTime() + this.rules.registrationCutoffMs), limit);
   }
 
-  /** Marks a slot as processed by matchmaking. */
-  markMatched(tx: Executor, id: string, now: Date): Promise<void> {
-    return slotsRepository.markMatched(tx, id, now);
+  /** Marks slots as processed by matchmaking. */
+  markMatched(tx: Executor, ids: string[], now: Date): Promise<void> {
+    return slotsRepository.markMatched(tx, ids, now);
   }
 
   private toView(row: SlotListRow): SlotView {
