@@ -30,6 +30,7 @@
  *   QUIET_WAIT (0)              on a shared machine: wait up to this many seconds, before the
  *                               steady phase and before the ramp, until other processes use < 25 % of a core (5 s samples)
  *   LOADGEN_NODE_ARGS (unset)   extra node flags for the load generator, e.g. `--cpu-prof`
+ *   SERVER_NODE_ARGS (unset)    extra node flags for every server, e.g. `--trace-gc`
  *   DEBUG_MEMORY (unset)        log each server's memory figures before and after connecting
  *   DATABASE_URL, REDIS_URL, SIGNALING_*, RULES_*   passed to ours (PostgreSQL, Redis state, limits)
  */
@@ -235,7 +236,7 @@ async function startServer(kind: ServerKind, runs: ServerRun[]): Promise<void> {
   log(`${LABELS[kind]}: starting the server (${SESSIONS} sessions of ${MEMBERS})`);
   const server = forkTs(kind, new URL(`./servers/${kind}.ts`, import.meta.url), {
     env: { SESSIONS: String(SESSIONS), MEMBERS: String(MEMBERS) },
-    nodeArgs: ['--expose-gc'],
+    nodeArgs: ['--expose-gc', ...(env.SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
   });
   const run: ServerRun = { kind, server, loadgens: [], shares: [], manifest: null as unknown as ServerManifest, mem0: null as unknown as ServerStats, mem1: null as unknown as ServerStats, conns: [], idleCpuShare: 0, nextPhase: 1 };
   runs.push(run); // stopped by the caller, even if the rest fails

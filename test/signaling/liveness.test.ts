@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import type { TestApp, TestUser } from '../helpers/harness.ts';
 import { useListeningApp } from '../helpers/listening-app.ts';
 import type { TestSocket } from '../helpers/ws-client.ts';
-import { assertNothing, privateSession, signalingUrl } from './support.ts';
+import { alive, assertNothing, privateSession, signalingUrl } from './support.ts';
 
 /**
  * Liveness (issue 4, seed 003 AC8, DESIGN 5): the server pings every socket; pongs and frames are
@@ -38,6 +38,11 @@ describe('signaling liveness', () => {
     const gotPing = once(s.ws, 'ping');
     t.services.signaling.pingAll();
     await gotPing;
+    await pingAndSettleOwn(s);
+  }
+
+  /** A ping of our own comes back only after the server read everything `s` sent before (its pongs too). */
+  async function pingAndSettleOwn(s: TestSocket): Promise<void> {
     const gotPong = once(s.ws, 'pong');
     s.ws.ping();
     await gotPong;
@@ -67,6 +72,37 @@ describe('signaling liveness', () => {
     // Ben's drop became final after the reconnect window (30 s) and was announced once.
     assert.deepEqual(await a.next('participant-left'), { type: 'participant-left', userId: ben.id, reason: 'disconnected' });
     await assertNothing(a, 'participant-left');
+  });
+
+  test('scheduled pings are spread over the interval and skip connections that were heard from recently', async () => {
+    const { sessionId, users } = await privateSession(t, ['Slice Ada', 'Slice Bo', 'Slice Cy', 'Slice Di']);
+    const socks: TestSocket[] = [];
+    for (const user of users) {
+      const s = await fixture.open(user, sessionId);
+      await s.next('participant-list');
+      socks.push(s);
+    }
+    const pings = socks.map(() => 0);
+    socks.forEach((s, i) => s.ws.on('ping', () => pings[i]++));
+    const slices = 4;
+    const sliceAll = () => Array.from({ length: slices }, (_, slice) => t.services.signaling.pingSlice(slice, slices, 5_000));
+
+    // Everyone was just heard from (joined at the clock's time): nobody needs a ping.
+    assert.deepEqual(sliceAll(), [0, 0, 0, 0]);
+    // 6 s later only Di has spoken meanwhile.
+    t.clock.set(t.clock.now().getTime() + 6_000);
+    await alive(socks[3]);
+    const gotPings = socks.slice(0, 3).map((s) => once(s.ws, 'ping'));
+    const counts = sliceAll();
+    // The four connections were opened one after the other (consecutive ids): one per slice at most.
+    assert.ok(counts.every((n) => n <= 1), `pings per slice: ${counts}`);
+    assert.equal(counts.reduce((a, b) => a + b, 0), 3);
+    await Promise.all(gotPings);
+    for (const s of socks.slice(0, 3)) await pingAndSettleOwn(s);
+    await assertNothing(socks[3], 'ping-never-a-frame');
+    assert.deepEqual(pings, [1, 1, 1, 0]);
+    // Their pongs count as signs of life: the next round pings nobody.
+    assert.deepEqual(sliceAll(), [0, 0, 0, 0]);
   });
 
   test('heartbeat frames alone also keep a client alive (clients that do not answer pings)', async () => {

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { before, describe, test } from 'node:test';
 import type WebSocket from 'ws';
 import { createMatchedSession, type TestApp, type TestUser } from '../helpers/harness.ts';
 import { useListeningApp } from '../helpers/listening-app.ts';
 import type { TestSocket } from '../helpers/ws-client.ts';
-import { alive, assertNothing, waitUntil } from './support.ts';
+import { alive, assertNothing, StandInSocket, waitUntil } from './support.ts';
 
 /**
  * Presence over time (DESIGN 4.3, 4.6, 5; seed 003 AC6–AC8): replacement, drops, the reconnect
@@ -243,21 +242,3 @@ describe('signaling presence', () => {
     for (const s of socks) await assertNothing(s, 'offer');
   });
 });
-
-/** The socket surface `SignalingService.connect` uses, recording what the service did with it. */
-class StandInSocket extends EventEmitter {
-  readyState = 1;
-  readonly sent: string[] = [];
-  closedWith: { code?: number; reason?: string } | null = null;
-  send(frame: string): void {
-    this.sent.push(frame);
-  }
-  close(code?: number, reason?: string): void {
-    this.closedWith = { code, reason };
-    this.readyState = 3;
-  }
-  terminate(): void {
-    this.readyState = 3;
-  }
-  ping(): void {}
-}

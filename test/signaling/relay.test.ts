@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { createMatchedSession, type TestApp } from '../helpers/harness.ts';
+import type WebSocket from 'ws';
+import { createMatchedSession, type TestApp, type TestUser } from '../helpers/harness.ts';
 import { useListeningApp } from '../helpers/listening-app.ts';
-import { alive, assertNothing } from './support.ts';
+import { alive, assertNothing, StandInSocket } from './support.ts';
 
 /** Messages of an admitted connection (DESIGN 4.3, seed 003 AC2–AC5). */
 describe('signaling messages', () => {
@@ -71,6 +72,68 @@ describe('signaling messages', () => {
     await assertNothing(e, 'offer');
     for (const type of ['answer', 'ice-candidate']) assert.ok(e.hasNo(type));
     for (const s of [d, f]) await assertNothing(s, 'error');
+  });
+
+  test('a burst of 300 ICE candidates to two peers arrives complete, in order, each at its addressee', async () => {
+    const { sessionId, users } = await session(['Gus', 'Hal', 'Ivy']);
+    const [gus, hal, ivy] = users;
+    const g = await open(gus, sessionId);
+    const h = await open(hal, sessionId);
+    const i = await open(ivy, sessionId);
+    for (const s of [g, h, i]) await s.next('participant-list');
+
+    // One synchronous loop: the frames reach the server in few reads, and leave in few writes.
+    for (let n = 0; n < 150; n++) {
+      for (const to of [hal, ivy]) {
+        g.send({ type: 'ice-candidate', toUserId: to.id, candidate: { candidate: `candidate:${n} 1 udp 2122260223 10.0.0.${n % 250} ${50_000 + n} typ host`, sdpMid: '0', sdpMLineIndex: 0 } });
+      }
+    }
+    for (const [s, to] of [[h, hal], [i, ivy]] as const) {
+      for (let n = 0; n < 150; n++) {
+        const frame = await s.next('ice-candidate');
+        assert.equal(frame.fromUserId, gus.id);
+        assert.equal(frame.toUserId, to.id);
+        assert.match((frame.candidate as { candidate: string }).candidate, new RegExp(`^candidate:${n} `), `frame ${n} to ${to.name} in order`);
+      }
+    }
+    for (const s of [g, h, i]) await assertNothing(s, 'error');
+  });
+
+  test('frames for one socket in one event-loop turn are written together: its stream is corked at the first, uncorked once after the turn', async () => {
+    const { sessionId, users } = await session(['Jo', 'Kit']);
+    const [jo, kit] = users;
+    // Stand-in sockets: the service's use of the byte stream is what is observed.
+    const sender = new StandInSocket();
+    const receiver = new StandInSocket();
+    const admit = (user: TestUser) => t.services.sessions.authorizeSignaling(sessionId, user.id, t.clock.now());
+    await t.services.signaling.connect(sender as unknown as WebSocket, await admit(jo), sender.transport);
+    await t.services.signaling.connect(receiver as unknown as WebSocket, await admit(kit), receiver.transport);
+    await new Promise((r) => setImmediate(r));
+    receiver.events.length = 0;
+
+    const candidate = (n: number) => ({ type: 'ice-candidate', toUserId: kit.id, candidate: { candidate: `candidate:${n} 1 udp 1 10.0.0.1 5000${n} typ host` } });
+    sender.receive(candidate(1));
+    sender.receive(candidate(2));
+    sender.receive(candidate(3));
+    assert.deepEqual(receiver.events, ['cork', 'send ice-candidate', 'send ice-candidate', 'send ice-candidate'], 'held until the turn ends');
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(receiver.events.slice(4), ['uncork'], 'one uncork: one write for the three');
+
+    sender.receive(candidate(4));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(receiver.events.slice(5), ['cork', 'send ice-candidate', 'uncork'], 'a later turn is written on its own');
+    assert.deepEqual(
+      receiver.sent
+        .map((f) => JSON.parse(f) as { type: string; candidate: { candidate: string } })
+        .filter((m) => m.type === 'ice-candidate')
+        .map((m) => m.candidate.candidate.split(' ')[0]),
+      ['candidate:1', 'candidate:2', 'candidate:3', 'candidate:4'],
+    );
+    assert.deepEqual(sender.sent.filter((f) => f.includes('"error"')), []);
+    receiver.close();
+    receiver.emit('close');
+    sender.close();
+    sender.emit('close');
   });
 
   test('relaying to someone outside the session, not connected, or to oneself: error frame to the sender, nothing delivered', async () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import type { TestApp, TestUser } from '../helpers/harness.ts';
 import type { TestSocket } from '../helpers/ws-client.ts';
@@ -78,4 +79,39 @@ export async function privateSession(t: TestApp, names: string[]): Promise<{ ses
 /** The ids of a `participant-list` frame's participants, sorted. */
 export function listedIds(list: Record<string, unknown>): string[] {
   return (list.participants as { userId: string }[]).map((p) => p.userId).sort();
+}
+
+/**
+ * The socket surface `SignalingService.connect` uses, recording what the service did with it:
+ * `sent` frames, and in `events` every frame's type, ping and cork/uncork of `transport` in order.
+ */
+export class StandInSocket extends EventEmitter {
+  readyState = 1;
+  readonly sent: string[] = [];
+  readonly events: string[] = [];
+  closedWith: { code?: number; reason?: string } | null = null;
+  /** Stands in for the socket's `net.Socket` (third argument of `connect`). */
+  readonly transport = {
+    destroyed: false,
+    cork: () => void this.events.push('cork'),
+    uncork: () => void this.events.push('uncork'),
+  };
+  send(frame: string): void {
+    this.sent.push(frame);
+    this.events.push(`send ${(JSON.parse(frame) as { type: string }).type}`);
+  }
+  close(code?: number, reason?: string): void {
+    this.closedWith = { code, reason };
+    this.readyState = 3;
+  }
+  terminate(): void {
+    this.readyState = 3;
+  }
+  ping(): void {
+    this.events.push('ping');
+  }
+  /** Delivers a client frame to the service, as `ws` would. */
+  receive(message: Record<string, unknown>): void {
+    this.emit('message', Buffer.from(JSON.stringify(message)), false);
+  }
 }

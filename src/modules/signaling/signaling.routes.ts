@@ -103,7 +103,7 @@ export async function signalingRoutes(
         socket.close(admission.refusal.closeCode, admission.refusal.reason);
         return;
       }
-      void deps.signaling.connect(socket, admission.value);
+      void deps.signaling.connect(socket, admission.value, request.raw.socket);
     },
   );
 }

@@ -9,7 +9,15 @@ import { CloseCode, SignalingErrorCode, closeReason } from './signaling.errors.t
 import { createHandlerRegistry, type HandlerContext, type HandlerRegistry } from './signaling.handlers.ts';
 import type { SignalingAdmission, SignalingLogger, SignalingSessionChange, SignalingSessions } from './signaling.ports.ts';
 import type { PeerView, ServerMessage } from './signaling.schemas.ts';
-import { instanceOf, type ClaimOutcome, type ClusterMessage, type Connection, type PendingDrop, type SignalingState } from './signaling.state.ts';
+import {
+  instanceOf,
+  type ClaimOutcome,
+  type ClusterMessage,
+  type Connection,
+  type PendingDrop,
+  type SignalingState,
+  type SignalingTransport,
+} from './signaling.state.ts';
 
 /** Per-connection and per-user abuse limits; defaults a busy real client never meets. */
 export interface SignalingLimits {
@@ -24,6 +32,9 @@ export interface SignalingLimits {
 }
 
 export const DEFAULT_SIGNALING_LIMITS: SignalingLimits = { burst: 500, perSecond: 100, invalidCost: 20, maxSocketsPerUser: 4 };
+
+/** Step of the spread-out ping schedule (`startPings`). */
+const PING_TICK_MS = 100;
 
 /** Speaking stretches that end less than this after the previous write are written together. */
 const SPEAKING_WRITE_INTERVAL_MS = 1_000;
@@ -80,6 +91,9 @@ export class SignalingService {
   private readonly recentlyEnded = new Map<string, { reason: string; atMs: number }>();
   private pingTimer: NodeJS.Timeout | null = null;
   private nextId = 1;
+  /** Connections whose transport is corked until the end of this event-loop turn (see `sendRaw`). */
+  private corked: Connection[] = [];
+  private flushScheduled = false;
 
   constructor(options: SignalingServiceOptions) {
     this.sessions = options.sessions;
@@ -117,9 +131,11 @@ export class SignalingService {
    * user comes back inside the reconnect window or replaces an open connection (closed with 4409,
    * wherever it is). Frames the client sends meanwhile wait. Refusals: 4410 session ended, 4429
    * `TOO_MANY_CONNECTIONS` (per-user cap), 1013 shared state unavailable.
+   * @param transport the socket's byte stream (`request.socket` of the upgrade): frames sent to
+   *   it in one event-loop turn then leave in one `writev`; without it, one write per frame.
    * @returns the connection record, once joined or refused.
    */
-  connect(socket: WebSocket, admission: SignalingAdmission): Promise<Connection> {
+  connect(socket: WebSocket, admission: SignalingAdmission, transport: SignalingTransport | null = null): Promise<Connection> {
     const now = this.clock.now();
     const nowMs = now.getTime();
     const { session, participant } = admission;
@@ -132,6 +148,8 @@ export class SignalingService {
       displayName: participant.displayName,
       role: participant.role,
       socket,
+      transport,
+      corked: false,
       micEnabled: participant.micEnabled,
       cameraEnabled: participant.cameraEnabled,
       lastSeenMs: nowMs,
@@ -308,24 +326,49 @@ export class SignalingService {
 
   /** Sends a WebSocket ping to every local connection; each pong counts as a sign of life. */
   pingAll(): void {
-    for (const conn of this.local.all()) {
-      if (conn.gone || conn.socket.readyState !== OPEN) continue;
-      try {
-        conn.socket.ping();
-      } catch (err) {
-        this.logger.debug({ err, connectionId: conn.id }, 'signaling: ping failed');
-      }
-    }
+    for (const conn of this.local.all()) this.ping(conn);
   }
 
   /**
-   * Starts WebSocket-level pings every `intervalMs` (real timer, unref'd): browsers answer them
-   * even in throttled background tabs, so a healthy client is never taken for a silent one.
+   * Starts WebSocket-level pings (real timer, unref'd): browsers answer them even in throttled
+   * background tabs, so a healthy client is never taken for a silent one. Every `PING_TICK_MS`
+   * the timer runs the next of `intervalMs / PING_TICK_MS` slices (`pingSlice`), so each
+   * connection is considered once per `intervalMs` and the pings are spread over the interval.
    */
   startPings(intervalMs: number): void {
     this.stopPings();
-    this.pingTimer = setInterval(() => this.pingAll(), intervalMs);
+    const slices = Math.max(1, Math.round(intervalMs / PING_TICK_MS));
+    let tick = 0;
+    this.pingTimer = setInterval(() => this.pingSlice(tick++ % slices, slices, intervalMs / 2), Math.min(intervalMs, PING_TICK_MS));
     this.pingTimer.unref();
+  }
+
+  /**
+   * Pings the local connections of one slice (`id % slices === slice`) that sent nothing for
+   * `quietForMs` (injected clock): a connection whose frames arrive is alive, and those frames
+   * keep proxies' idle timers reset. Pinging a thousand sockets at once would hold the event loop
+   * (one `writev` each, then a thousand pongs) and delay every relay queued behind them.
+   * @returns how many were pinged.
+   */
+  pingSlice(slice: number, slices: number, quietForMs: number): number {
+    const quietSinceMs = this.clock.now().getTime() - quietForMs;
+    let pinged = 0;
+    for (const conn of this.local.all()) {
+      if (conn.id % slices !== slice || conn.lastSeenMs > quietSinceMs) continue;
+      if (this.ping(conn)) pinged++;
+    }
+    return pinged;
+  }
+
+  private ping(conn: Connection): boolean {
+    if (conn.gone || conn.socket.readyState !== OPEN) return false;
+    try {
+      conn.socket.ping();
+      return true;
+    } catch (err) {
+      this.logger.debug({ err, connectionId: conn.id }, 'signaling: ping failed');
+      return false;
+    }
   }
 
   /**
@@ -336,6 +379,7 @@ export class SignalingService {
   async stop(): Promise<void> {
     this.stopPings();
     this.unsubscribe();
+    this.flush();
     const now = this.clock.now();
     const writes: Promise<void>[] = [];
     for (const conn of [...this.local.all()]) {
@@ -641,9 +685,38 @@ export class SignalingService {
     this.sendRaw(conn, JSON.stringify(message));
   }
 
+  /**
+   * Sends one text frame if the socket is open. The first frame for a connection in an event-loop
+   * turn corks its transport until `flush` (scheduled with `setImmediate`, after the I/O callbacks
+   * of the turn): a relay's cost is mostly the `writev` system call, so frames that meet on one
+   * socket in a busy turn share one. A quiet turn sends a single frame, delayed by the rest of
+   * the turn only.
+   */
   private sendRaw(conn: Connection, frame: string): void {
-    if (conn.socket.readyState === OPEN) conn.socket.send(frame);
+    if (conn.socket.readyState !== OPEN) return;
+    if (!conn.corked && conn.transport !== null && !conn.transport.destroyed) {
+      conn.transport.cork();
+      conn.corked = true;
+      this.corked.push(conn);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.flush);
+      }
+    }
+    conn.socket.send(frame);
   }
+
+  /** Uncorks every transport corked in this turn: each writes its frames in one `writev`. */
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const conns = this.corked;
+    if (conns.length === 0) return;
+    this.corked = [];
+    for (const conn of conns) {
+      conn.corked = false;
+      conn.transport?.uncork();
+    }
+  };
 
   /** Sends one frame to every participant connected to the session, on any instance. */
   private broadcast(sessionId: string, message: ServerMessage, exceptUserId: string | null): void {

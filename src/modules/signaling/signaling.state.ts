@@ -29,6 +29,16 @@ export interface SignalingSocket {
   ping(): void;
 }
 
+/**
+ * The byte stream under a signaling socket (a `net.Socket`): corked while frames for it are
+ * collected, so that every frame sent to it in one event-loop turn leaves in one `writev`.
+ */
+export interface SignalingTransport {
+  cork(): void;
+  uncork(): void;
+  readonly destroyed: boolean;
+}
+
 /** One accepted signaling connection on this instance. Mutable fields belong to the service. */
 export interface Connection {
   /** Instance-unique number. */
@@ -40,6 +50,10 @@ export interface Connection {
   readonly displayName: string;
   role: 'host' | 'participant';
   readonly socket: SignalingSocket;
+  /** The socket's byte stream, to coalesce writes; `null` when unknown (frames then leave one by one). */
+  readonly transport: SignalingTransport | null;
+  /** True while `transport` is corked until the end of this event-loop turn. */
+  corked: boolean;
   micEnabled: boolean;
   cameraEnabled: boolean;
   /** Last sign of life (any frame or pong), epoch ms of the injected clock. */
