@@ -48,6 +48,11 @@ export class LocalConnections {
     return conns;
   }
 
+  /** Calls `fn` for every current local connection, without a generator (the ping schedule runs it 10 times a second). */
+  forEach(fn: (conn: Connection) => void): void {
+    for (const users of this.sessions.values()) for (const conn of users.values()) fn(conn);
+  }
+
   /** Every current local connection (sweeps, pings). */
   *all(): Iterable<Connection> {
     for (const users of this.sessions.values()) yield* users.values();

@@ -353,10 +353,9 @@ export class SignalingService {
   pingSlice(slice: number, slices: number, quietForMs: number): number {
     const quietSinceMs = this.clock.now().getTime() - quietForMs;
     let pinged = 0;
-    for (const conn of this.local.all()) {
-      if (conn.id % slices !== slice || conn.lastSeenMs > quietSinceMs) continue;
-      if (this.ping(conn)) pinged++;
-    }
+    this.local.forEach((conn) => {
+      if (conn.id % slices === slice && conn.lastSeenMs <= quietSinceMs && this.ping(conn)) pinged++;
+    });
     return pinged;
   }
 
