@@ -99,7 +99,7 @@ describe('signaling messages', () => {
     for (const s of [g, h, i]) await assertNothing(s, 'error');
   });
 
-  test('frames one callback sends to a socket are written together: its stream is corked at the first, uncorked once the callback returned', async () => {
+  test('frames for one socket in one event-loop turn are written together: its stream is corked at the first, uncorked once after the turn', async () => {
     const { sessionId, users } = await session(['Jo', 'Kit']);
     const [jo, kit] = users;
     // Stand-in sockets: the service's use of the byte stream is what is observed.
@@ -115,13 +115,13 @@ describe('signaling messages', () => {
     sender.receive(candidate(1));
     sender.receive(candidate(2));
     sender.receive(candidate(3));
-    assert.deepEqual(receiver.events, ['cork', 'send ice-candidate', 'send ice-candidate', 'send ice-candidate'], 'held until the callback returns');
+    assert.deepEqual(receiver.events, ['cork', 'send ice-candidate', 'send ice-candidate', 'send ice-candidate'], 'held until the turn ends');
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(receiver.events.slice(4), ['uncork'], 'one uncork: one write for the three');
 
     sender.receive(candidate(4));
     await new Promise((r) => setImmediate(r));
-    assert.deepEqual(receiver.events.slice(5), ['cork', 'send ice-candidate', 'uncork'], 'a later frame is written on its own');
+    assert.deepEqual(receiver.events.slice(5), ['cork', 'send ice-candidate', 'uncork'], 'a later turn is written on its own');
     assert.deepEqual(
       receiver.sent
         .map((f) => JSON.parse(f) as { type: string; candidate: { candidate: string } })

@@ -91,7 +91,7 @@ export class SignalingService {
   private readonly recentlyEnded = new Map<string, { reason: string; atMs: number }>();
   private pingTimer: NodeJS.Timeout | null = null;
   private nextId = 1;
-  /** Connections whose transport is corked until the current callback returns (see `sendRaw`). */
+  /** Connections whose transport is corked until the end of this event-loop turn (see `sendRaw`). */
   private corked: Connection[] = [];
   private flushScheduled = false;
 
@@ -132,7 +132,7 @@ export class SignalingService {
    * wherever it is). Frames the client sends meanwhile wait. Refusals: 4410 session ended, 4429
    * `TOO_MANY_CONNECTIONS` (per-user cap), 1013 shared state unavailable.
    * @param transport the socket's byte stream (`request.socket` of the upgrade): frames sent to
-   *   it by one callback then leave in one `writev`; without it, one write per frame.
+   *   it in one event-loop turn then leave in one `writev`; without it, one write per frame.
    * @returns the connection record, once joined or refused.
    */
   connect(socket: WebSocket, admission: SignalingAdmission, transport: SignalingTransport | null = null): Promise<Connection> {
@@ -685,14 +685,11 @@ export class SignalingService {
   }
 
   /**
-   * Sends one text frame if the socket is open. The first frame for a connection corks its
-   * transport until `flush`, queued with `process.nextTick`: it runs as soon as the current
-   * callback returns (the handling of one read of a client's socket, which may hold several
-   * frames; a sweep; a session change). Frames that one callback sends to one socket (a trickle
-   * of ICE candidates read together, several broadcasts) thus leave in one `writev`, the system
-   * call being most of a relay's cost, and no frame waits for the I/O of other sockets. (Holding
-   * frames to the end of the event-loop turn coalesced more under overload but doubled the
-   * median latency near saturation: BENCHMARKS.md.)
+   * Sends one text frame if the socket is open. The first frame for a connection in an event-loop
+   * turn corks its transport until `flush` (scheduled with `setImmediate`, after the I/O callbacks
+   * of the turn): a relay's cost is mostly the `writev` system call, so frames that meet on one
+   * socket in a busy turn share one. A quiet turn sends a single frame, delayed by the rest of
+   * the turn only.
    */
   private sendRaw(conn: Connection, frame: string): void {
     if (conn.socket.readyState !== OPEN) return;
@@ -702,13 +699,13 @@ export class SignalingService {
       this.corked.push(conn);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        process.nextTick(this.flush);
+        setImmediate(this.flush);
       }
     }
     conn.socket.send(frame);
   }
 
-  /** Uncorks every corked transport: each writes its frames in one `writev`. */
+  /** Uncorks every transport corked in this turn: each writes its frames in one `writev`. */
   private readonly flush = (): void => {
     this.flushScheduled = false;
     const conns = this.corked;

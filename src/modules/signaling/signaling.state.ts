@@ -31,7 +31,7 @@ export interface SignalingSocket {
 
 /**
  * The byte stream under a signaling socket (a `net.Socket`): corked while frames for it are
- * collected, so that the frames one callback sends to it leave in one `writev`.
+ * collected, so that every frame sent to it in one event-loop turn leaves in one `writev`.
  */
 export interface SignalingTransport {
   cork(): void;
@@ -52,7 +52,7 @@ export interface Connection {
   readonly socket: SignalingSocket;
   /** The socket's byte stream, to coalesce writes; `null` when unknown (frames then leave one by one). */
   readonly transport: SignalingTransport | null;
-  /** True while `transport` is corked until the current callback returns. */
+  /** True while `transport` is corked until the end of this event-loop turn. */
   corked: boolean;
   micEnabled: boolean;
   cameraEnabled: boolean;
