@@ -689,7 +689,8 @@ export class SignalingService {
    * turn corks its transport until `flush` (scheduled with `setImmediate`, after the I/O callbacks
    * of the turn): a relay's cost is mostly the `writev` system call, so frames that meet on one
    * socket in a busy turn share one. A quiet turn sends a single frame, delayed by the rest of
-   * the turn only.
+   * the turn only. (Flushing when each callback returns instead cost 3-5 % more CPU per relayed
+   * message under the benchmark's load, for a lower median latency near saturation: BENCHMARKS.md.)
    */
   private sendRaw(conn: Connection, frame: string): void {
     if (conn.socket.readyState !== OPEN) return;
