@@ -150,11 +150,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push('JWT_SECRET: must be at least 32 bytes for HS256');
   }
   const authJwksUrl = url('AUTH_JWKS_URL', ['http:', 'https:']);
-  if (authJwksUrl !== null) {
-    problems.push('AUTH_JWKS_URL: RS256 through a JWKS is not supported yet; set JWT_SECRET (HS256)');
-  }
   if (nodeEnv === 'production' && jwtSecret === null && authJwksUrl === null) {
-    problems.push('JWT_SECRET: required when NODE_ENV=production (development sign-in is refused in production)');
+    problems.push('JWT_SECRET or AUTH_JWKS_URL: one is required when NODE_ENV=production (development sign-in is refused in production)');
   }
   const origins = (str('ALLOWED_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   for (const origin of origins) {

@@ -37,6 +37,7 @@ export function createServices(deps: { config: AppConfig; database: DatabaseHand
   const db = database.db;
   const auth = AuthService.create({
     jwtSecret: config.jwtSecret,
+    jwksUrl: config.authJwksUrl,
     issuer: config.jwtIssuer,
     audience: config.jwtAudience,
     dataDir: config.dataDir,

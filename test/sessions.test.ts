@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { createMatchedSession, createTestApp, type TestApp } from './helpers/harness.ts';
 import { useListeningApp } from './helpers/listening-app.ts';
-import { alive as heartbeat, waitUntil } from './signaling/support.ts';
+import { alive as heartbeat, privateSession, waitUntil } from './signaling/support.ts';
 import { TestSocket } from './helpers/ws-client.ts';
 
 describe('slot sessions (seed 000 §5.3, DESIGN 4.6)', () => {
@@ -171,6 +171,36 @@ describe('slot sessions (seed 000 §5.3, DESIGN 4.6)', () => {
       assert.equal((await tooLate.closed).code, 4410);
     } finally {
       await early.close();
+    }
+  });
+});
+
+describe('presence across connections (seed 000 §7.2, DESIGN 4.6)', () => {
+  test('a drop and a reconnect keep the presence counted so far; joinedAt stays the first join; a replacing connection does not count twice', async () => {
+    const t = await createTestApp();
+    try {
+      const { sessionId, users } = await privateSession(t, ['Ona', 'Pia']);
+      const [ona] = users;
+      const sessions = t.services.sessions;
+      const at = (s: number) => new Date(t.clock.now().getTime() + s * 1000);
+      const me = async () => {
+        const res = await t.app.inject({ method: 'GET', url: `/api/sessions/${sessionId}`, headers: ona.headers });
+        return (res.json() as { participants: { userId: string; status: string; joinedAt: string; presenceSeconds: number }[] }).participants.find((p) => p.userId === ona.id)!;
+      };
+      const firstJoin = at(0);
+      await sessions.markConnected(sessionId, ona.id, firstJoin);
+      await sessions.markDropped(sessionId, ona.id, at(60));
+      assert.deepEqual({ status: (await me()).status, presenceSeconds: (await me()).presenceSeconds }, { status: 'disconnected', presenceSeconds: 60 });
+      await sessions.markConnected(sessionId, ona.id, at(90)); // back inside the reconnect window
+      await sessions.markConnected(sessionId, ona.id, at(100)); // a second tab replaces the first
+      const back = await me();
+      assert.equal(back.status, 'connected');
+      assert.equal(back.joinedAt, firstJoin.toISOString(), 'joinedAt is the first join');
+      assert.equal(back.presenceSeconds, 70, '60 s, then 10 s until the replacement; the 30 s away do not count');
+      await sessions.markDropped(sessionId, ona.id, at(130));
+      assert.equal((await me()).presenceSeconds, 100);
+    } finally {
+      await t.close();
     }
   });
 });

@@ -14,7 +14,7 @@
  *   SESSIONS (250)              sessions of MEMBERS (4) distinct users: 1,000 sockets
  *   RATE (30 per socket)        relayed messages per second, all sockets together (30,000 at 1,000 sockets)
  *   DURATION (20)               seconds of the steady phase
- *   RAMP (10..60 per socket)    rates of the ramp steps, msg/s (10,000,...,60,000 at 1,000 sockets);
+ *   RAMP (10..60 per socket)    rates of the ramp steps, msg/s (10,000, 15,000, ..., 60,000 at 1,000 sockets);
  *                               the ramp stops at the first failing step
  *   ROUNDS (4)                  the steady phase is run in this many rounds, each loading every
  *                               server in turn for DURATION / ROUNDS (one server under load at a time)
@@ -51,7 +51,8 @@ const SOCKETS = SESSIONS * MEMBERS;
 /** Defaults scale with the socket count: 30 msg/s per socket is DESIGN 6's 30,000 msg/s at 1,000 sockets. */
 const RATE = Number(env.RATE ?? 30 * SOCKETS);
 const DURATION_MS = Number(env.DURATION ?? 20) * 1000;
-const RAMP = (env.RAMP ?? [10, 20, 30, 40, 50, 60].map((perSocket) => perSocket * SOCKETS).join(','))
+// Steps of 5 msg/s per socket: with steps of 10 the sustained figure of two close servers flipped by a whole step on one p99 blip.
+const RAMP = (env.RAMP ?? [10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60].map((perSocket) => perSocket * SOCKETS).join(','))
   .split(',')
   .map((x) => Number(x.trim()))
   .filter((x) => x > 0);

@@ -61,7 +61,16 @@ test('a participant offline for 10 seconds comes back into the call by itself; t
     await quinn.context.setOffline(true);
     await quinn.page.evaluate(() => window.__call!.simulateSignalingDrop());
     await quinn.page.getByTestId('reconnecting-banner').waitFor();
-    await eventually('the server to see Quinn disconnected', async () => (await participantStatus(quinn.id))?.status === 'disconnected');
+    await eventually(
+      'the server to see Quinn disconnected',
+      async () => (await participantStatus(quinn.id))?.status === 'disconnected',
+      undefined,
+      async () => ({
+        participant: await participantStatus(quinn.id),
+        socketOnServer: t.services.signaling.isConnected(sessionId, quinn.id),
+        client: await quinn.page.evaluate(() => ({ status: window.__call?.status(), connections: window.__call?.connections() })),
+      }),
+    );
 
     // 10 seconds pass, on the server's clock as well: her place is kept (30 s window).
     t.clock.advance(DROP_MS);

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { groupByKey, splitIntoGroups } from '../../src/modules/matchmaking/grouping.ts';
 import { localTimeOf, occurrencesBetween } from '../../src/modules/slots/slot-generation.ts';
+import { ManualClock, systemClock } from '../../src/shared/clock.ts';
 import { formatDuration, parseDuration } from '../../src/shared/duration.ts';
 
 describe('durations (DESIGN 4.5)', () => {
@@ -50,6 +51,12 @@ describe('configuration', () => {
   });
   test('production without a secret is refused', () => {
     assert.throws(() => loadConfig({ NODE_ENV: 'production' }), /JWT_SECRET/);
+  });
+  test('production with only the auth-service key set is accepted; a key set URL must be http(s)', () => {
+    const c = loadConfig({ NODE_ENV: 'production', AUTH_JWKS_URL: 'https://auth.example.com/.well-known/jwks.json' });
+    assert.equal(c.authJwksUrl, 'https://auth.example.com/.well-known/jwks.json');
+    assert.equal(c.jwtSecret, null);
+    assert.throws(() => loadConfig({ AUTH_JWKS_URL: 'ftp://auth.example.com/jwks.json' }), /AUTH_JWKS_URL/);
   });
 });
 
@@ -110,5 +117,18 @@ describe('matchmaking groups (seed 000 §5.2)', () => {
       const max = Math.max(...groups.map((g) => g.length));
       assert.ok(max <= 8 && min >= 2 && max - min <= 1, `n=${n}`);
     }
+  });
+});
+
+describe('clocks', () => {
+  test('nowMs is the instant now() returns, as epoch ms, on both clocks', () => {
+    const manual = new ManualClock('2026-03-29T00:30:00Z');
+    assert.equal(manual.nowMs(), Date.parse('2026-03-29T00:30:00Z'));
+    manual.advance(90_000);
+    assert.equal(manual.nowMs(), manual.now().getTime());
+    assert.equal(manual.nowMs(), Date.parse('2026-03-29T00:31:30Z'));
+    const before = Date.now();
+    const wall = systemClock.nowMs();
+    assert.ok(wall >= before && wall <= Date.now());
   });
 });

@@ -27,6 +27,9 @@ class TickingClock extends ManualClock {
   override now(): Date {
     return new Date(Date.now() + this.offsetMs);
   }
+  override nowMs(): number {
+    return Date.now() + this.offsetMs;
+  }
   override set(at: Date | string | number): Date {
     this.offsetMs = new Date(at).getTime() - Date.now();
     return this.now();

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+import { SignJWT, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWSHeaderParameters, type FlattenedJWSInput } from 'jose';
 import { AppError } from '../../shared/errors.ts';
 
 /** The caller, read from the platform JWT's claims (DESIGN 4.1). */
@@ -21,8 +21,10 @@ export interface AuthUser {
 
 /** Settings of the token verifier. */
 export interface AuthSettings {
-  /** HS256 secret; `null` enables development mode (a secret generated in `dataDir`). */
+  /** HS256 secret; `null` (and no `jwksUrl`) enables development mode (a secret generated in `dataDir`). */
   jwtSecret: string | null;
+  /** The auth-service's JSON Web Key Set (`AUTH_JWKS_URL`): RS256 tokens are verified against it. */
+  jwksUrl?: string | null;
   issuer: string | null;
   audience: string | null;
   /** Where development mode keeps its generated secret; `null` keeps it in memory. */
@@ -31,29 +33,51 @@ export interface AuthSettings {
 }
 
 const ALGORITHM = 'HS256';
+/** Tokens of the auth-service's key set (DESIGN 2: "RS256 via the auth-service's JWKS"). */
+const JWKS_ALGORITHM = 'RS256';
+/**
+ * Key-set fetching: give up on a fetch after 5 s, keep the set 10 min, and refetch for an unknown
+ * `kid` (a rotated key) at most every 30 s, so that forged `kid`s cannot make us hammer the
+ * auth-service.
+ */
+const JWKS_OPTIONS = { timeoutDuration: 5_000, cacheMaxAge: 600_000, cooldownDuration: 30_000 };
+
+/** The key set could not be fetched: the token may be good, we cannot tell. */
+class KeySetUnavailable extends Error {}
 
 /**
- * Verifies platform JWTs with `jose` (HS256 only; the algorithm is pinned so `none` or RS/HS
- * confusion is refused) and, in development mode, mints tokens for a chosen name.
- * The seam for RS256 via `AUTH_JWKS_URL` is `verify`: a JWKS key set would replace the secret.
+ * Verifies platform JWTs with `jose`: HS256 with the shared `JWT_SECRET`, and/or RS256 against
+ * the auth-service's key set (`AUTH_JWKS_URL`, fetched and cached). The accepted algorithms are
+ * pinned to what is configured, so `none` and RS/HS confusion are refused. In development mode
+ * (neither configured) it mints tokens for a chosen name.
  */
 export class AuthService {
-  private readonly key: Uint8Array;
-  /** True when no JWT_SECRET was configured and the service generated its own. */
+  /** The HS256 secret; null when only a key set is configured (this service then signs nothing). */
+  private readonly key: Uint8Array | null;
+  /** `key` imported once for HMAC SHA-256: given raw bytes, jose would import them on every call. */
+  private hmacKey: Promise<CryptoKey> | null = null;
+  private readonly keySet: ReturnType<typeof createRemoteJWKSet> | null;
+  private readonly algorithms: string[];
+  /** True when neither JWT_SECRET nor AUTH_JWKS_URL was configured and the service generated its own secret. */
   readonly devMode: boolean;
 
-  private constructor(key: Uint8Array, devMode: boolean, private readonly settings: AuthSettings) {
+  private constructor(key: Uint8Array | null, devMode: boolean, private readonly settings: AuthSettings) {
     this.key = key;
     this.devMode = devMode;
+    this.keySet = settings.jwksUrl ? createRemoteJWKSet(new URL(settings.jwksUrl), JWKS_OPTIONS) : null;
+    this.algorithms = [...(key ? [ALGORITHM] : []), ...(this.keySet ? [JWKS_ALGORITHM] : [])];
   }
 
   /**
-   * Builds the verifier. Without a secret, generates one (kept in `dataDir/dev-jwt-secret`).
-   * @throws Error when no secret is set in production.
+   * Builds the verifier. With neither a secret nor a key set, generates a secret (kept in
+   * `dataDir/dev-jwt-secret`): development mode.
+   * @throws Error when neither is set in production.
    */
   static create(settings: AuthSettings): AuthService {
-    if (settings.jwtSecret) return new AuthService(new TextEncoder().encode(settings.jwtSecret), false, settings);
-    if (settings.production) throw new Error('JWT_SECRET is required in production; development sign-in is disabled there');
+    if (settings.jwtSecret || settings.jwksUrl) {
+      return new AuthService(settings.jwtSecret ? new TextEncoder().encode(settings.jwtSecret) : null, false, settings);
+    }
+    if (settings.production) throw new Error('JWT_SECRET or AUTH_JWKS_URL is required in production; development sign-in is disabled there');
     let secret: string;
     if (settings.dataDir) {
       const file = path.join(settings.dataDir, 'dev-jwt-secret');
@@ -71,12 +95,13 @@ export class AuthService {
 
   /**
    * Verifies a bearer token and reads its claims.
-   * @throws AppError `unauthenticated` / `INVALID_TOKEN` or `TOKEN_EXPIRED`.
+   * @throws AppError `unauthenticated` / `INVALID_TOKEN` or `TOKEN_EXPIRED`; `unavailable` /
+   *   `AUTH_UNAVAILABLE` when an RS256 token arrives and the key set cannot be fetched.
    */
   async verify(token: string): Promise<AuthUser> {
     try {
-      const { payload } = await jwtVerify(token, this.key, {
-        algorithms: [ALGORITHM],
+      const { payload } = await jwtVerify(token, this.keyFor, {
+        algorithms: this.algorithms,
         issuer: this.settings.issuer ?? undefined,
         audience: this.settings.audience ?? undefined,
       });
@@ -102,14 +127,31 @@ export class AuthService {
       };
     } catch (err) {
       if (err instanceof AppError) throw err;
+      if (err instanceof KeySetUnavailable) throw new AppError('unavailable', 'AUTH_UNAVAILABLE', 'The keys of the auth-service cannot be fetched; try again shortly');
       if (err instanceof joseErrors.JWTExpired) throw new AppError('unauthenticated', 'TOKEN_EXPIRED', 'Token has expired');
       throw new AppError('unauthenticated', 'INVALID_TOKEN', 'Token is invalid');
     }
   }
 
   /**
+   * The verification key of a token: the HS256 secret, or the key-set entry its `kid` names
+   * (jose has already refused algorithms outside `this.algorithms`). A key set that cannot be
+   * fetched is reported apart from a bad token.
+   */
+  private readonly keyFor = async (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> => {
+    if (header.alg === ALGORITHM) return this.cryptoKey();
+    try {
+      return (await this.keySet!(header, token)) as CryptoKey;
+    } catch (err) {
+      if (err instanceof joseErrors.JWKSNoMatchingKey || err instanceof joseErrors.JWKSMultipleMatchingKeys) throw err;
+      throw new KeySetUnavailable('key set unavailable', { cause: err });
+    }
+  };
+
+  /**
    * Signs a token with the configured secret. Used by development sign-in and by tests.
    * @param expiresInS lifetime in seconds (default 12 h).
+   * @throws Error when only a key set is configured (the auth-service holds the private key).
    */
   async sign(
     claims: { sub: string; name: string; roles?: string[]; tier?: 'free' | 'premium'; levels?: Record<string, string> },
@@ -122,16 +164,22 @@ export class AuthService {
       .setExpirationTime(`${expiresInS}s`);
     if (this.settings.issuer) jwt = jwt.setIssuer(this.settings.issuer);
     if (this.settings.audience) jwt = jwt.setAudience(this.settings.audience);
-    return jwt.sign(this.key);
+    return jwt.sign(await this.cryptoKey());
+  }
+
+  private cryptoKey(): Promise<CryptoKey> {
+    if (!this.key) return Promise.reject(new Error('No JWT_SECRET: this service verifies the auth-service\'s RS256 tokens and signs none'));
+    this.hmacKey ??= crypto.webcrypto.subtle.importKey('raw', this.key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    return this.hmacKey;
   }
 
   /**
    * Development sign-in (DESIGN 4.1): a token for a chosen display name. The user id is derived
    * from the name so that the same name is the same user across sign-ins.
-   * @throws AppError `forbidden` / `DEV_SIGN_IN_DISABLED` when a real secret is configured.
+   * @throws AppError `forbidden` / `DEV_SIGN_IN_DISABLED` when a real secret or key set is configured.
    */
   async devSignIn(name: string, admin: boolean): Promise<{ token: string; user: AuthUser }> {
-    if (!this.devMode) throw new AppError('forbidden', 'DEV_SIGN_IN_DISABLED', 'Development sign-in is only available without JWT_SECRET');
+    if (!this.devMode) throw new AppError('forbidden', 'DEV_SIGN_IN_DISABLED', 'Development sign-in is only available without JWT_SECRET and AUTH_JWKS_URL');
     const clean = name.trim();
     const sub = `dev-${clean.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'user'}`;
     const roles = admin ? ['admin'] : [];

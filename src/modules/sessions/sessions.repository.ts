@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { lockKey } from '../../db/locks.ts';
 import { participants, sessionRatings, sessions } from '../../db/schema.ts';
@@ -6,6 +6,8 @@ import { participants, sessionRatings, sessions } from '../../db/schema.ts';
 export type SessionRow = typeof sessions.$inferSelect;
 export type ParticipantRow = typeof participants.$inferSelect;
 export type RatingRow = typeof sessionRatings.$inferSelect;
+/** The columns of a session that decide who may join it and until when. */
+export type SessionState = Pick<SessionRow, 'id' | 'type' | 'status' | 'startedAt' | 'scheduledStartAt' | 'scheduledEndAt'>;
 
 /** One line of a user's history: the session, counts, and the user's own participation and rating. */
 export interface HistoryRow {
@@ -13,6 +15,15 @@ export interface HistoryRow {
   participantCount: number;
   me: ParticipantRow;
   rating: { rating: number; comment: string | null } | null;
+}
+
+/**
+ * Presence in seconds counted up to `now`: the stored seconds plus the open stretch since
+ * `connectedSince` (none when not connected). Inside an UPDATE's SET it reads the row as it was.
+ * Twin of `presenceUpTo` in the sessions service.
+ */
+function presenceUpToSql(now: Date): SQL {
+  return sql`${participants.presenceSeconds} + coalesce(greatest(0, floor(extract(epoch from (${now}::timestamptz - ${participants.connectedSince}))))::int, 0)`;
 }
 
 /** SQL of sessions and participants. */
@@ -76,6 +87,49 @@ export const sessionsRepository = {
       .from(participants)
       .where(and(eq(participants.sessionId, sessionId), eq(participants.userId, userId)));
     return row;
+  },
+
+  /**
+   * A user's participation together with the state of its session, in one query (signaling
+   * admission); undefined when either is missing.
+   */
+  async findParticipation(db: Executor, sessionId: string, userId: string): Promise<{ session: SessionState; participant: ParticipantRow } | undefined> {
+    const [row] = await db
+      .select({
+        session: {
+          id: sessions.id,
+          type: sessions.type,
+          status: sessions.status,
+          startedAt: sessions.startedAt,
+          scheduledStartAt: sessions.scheduledStartAt,
+          scheduledEndAt: sessions.scheduledEndAt,
+        },
+        participant: participants,
+      })
+      .from(participants)
+      .innerJoin(sessions, eq(sessions.id, participants.sessionId))
+      .where(and(eq(participants.sessionId, sessionId), eq(participants.userId, userId)));
+    return row;
+  },
+
+  /**
+   * Marks a participation `connected` at `now` in one statement, without a transaction (a
+   * thousand learners joining at a slot start each cost one round trip): presence counted up to
+   * `now`, `joinedAt` set once, `connectedSince` and `lastPresenceAt` = `now`, no longer left.
+   */
+  async markConnected(db: Executor, sessionId: string, userId: string, now: Date): Promise<void> {
+    await db
+      .update(participants)
+      .set({
+        status: 'connected',
+        joinedAt: sql`coalesce(${participants.joinedAt}, ${now}::timestamptz)`,
+        leftAt: null,
+        leftReason: null,
+        presenceSeconds: presenceUpToSql(now),
+        connectedSince: now,
+        lastPresenceAt: now,
+      })
+      .where(and(eq(participants.sessionId, sessionId), eq(participants.userId, userId)));
   },
 
   async lockParticipant(db: Executor, sessionId: string, userId: string): Promise<ParticipantRow | undefined> {
@@ -162,7 +216,7 @@ export const sessionsRepository = {
   /** Closes the participation of everyone still present when a session ends, counting presence up to `now`. */
   async closeParticipations(db: Executor, sessionId: string, now: Date): Promise<void> {
     // Every SET expression reads the row as it was, so each one can refer to the old values.
-    const presence = sql`${participants.presenceSeconds} + coalesce(floor(extract(epoch from (${now}::timestamptz - ${participants.connectedSince})))::int, 0)`;
+    const presence = presenceUpToSql(now);
     await db
       .update(participants)
       .set({

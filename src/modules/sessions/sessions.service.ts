@@ -10,7 +10,7 @@ import type { RegistrationsService } from '../registrations/registrations.servic
 import { AttemptLimiter, type AttemptLimits } from './attempt-limiter.ts';
 import { nextHost } from './host-handover.ts';
 import { generateInviteCode, normaliseInviteCode } from './invite-code.ts';
-import { sessionsRepository, type ParticipantRow, type SessionRow } from './sessions.repository.ts';
+import { sessionsRepository, type ParticipantRow, type SessionRow, type SessionState } from './sessions.repository.ts';
 
 /** Why a session ended (DESIGN 2). */
 export type EndReason = 'completed' | 'timeout' | 'host_ended' | 'all_left' | 'cancelled';
@@ -36,6 +36,15 @@ export interface ParticipantView {
   leftAt: string | null;
   presenceSeconds: number;
   speakingTimeSeconds: number;
+}
+
+/**
+ * What signaling admission needs (`authorizeSignaling`): the session's state and the caller's
+ * participation. Times are ISO 8601 UTC.
+ */
+export interface SignalingAdmissionView {
+  session: Pick<SessionView, 'id' | 'status' | 'startedAt' | 'endsAt'>;
+  participant: ParticipantView;
 }
 
 /** A session as clients see it. Times are ISO 8601 UTC. */
@@ -435,11 +444,14 @@ export class SessionsService {
    * @throws AppError not_found/SESSION_NOT_FOUND, forbidden/NOT_A_PARTICIPANT, forbidden/LEFT_SESSION,
    *   conflict/SESSION_ENDED, conflict/JOIN_WINDOW_NOT_OPEN.
    */
-  async authorizeSignaling(sessionId: string, userId: string, now: Date): Promise<{ session: SessionView; participant: ParticipantView }> {
-    const row = await sessionsRepository.findById(this.db, sessionId);
-    if (!row) throw new AppError('not_found', 'SESSION_NOT_FOUND', 'No such session');
-    const participant = await sessionsRepository.findParticipant(this.db, sessionId, userId);
-    if (!participant) throw new AppError('forbidden', 'NOT_A_PARTICIPANT', 'You are not a participant of this session');
+  async authorizeSignaling(sessionId: string, userId: string, now: Date): Promise<SignalingAdmissionView> {
+    // One query on the way in: at a slot start every member is admitted within seconds.
+    const found = await sessionsRepository.findParticipation(this.db, sessionId, userId);
+    if (!found) {
+      if (!(await sessionsRepository.findById(this.db, sessionId))) throw new AppError('not_found', 'SESSION_NOT_FOUND', 'No such session');
+      throw new AppError('forbidden', 'NOT_A_PARTICIPANT', 'You are not a participant of this session');
+    }
+    const { session: row, participant } = found;
     if (row.status === 'ended') throw new AppError('conflict', 'SESSION_ENDED', 'This session has ended');
     if (participant.leftReason === 'left') {
       throw new AppError('forbidden', 'LEFT_SESSION', row.type === 'private' ? 'You left this session; join again with its code' : 'You left this session');
@@ -448,25 +460,17 @@ export class SessionsService {
       const opensAt = new Date(row.scheduledStartAt.getTime() - this.rules.joinWindowMs).toISOString();
       throw new AppError('conflict', 'JOIN_WINDOW_NOT_OPEN', `The waiting room opens at ${opensAt}`, { opensAt });
     }
-    return { session: await this.view(row), participant: toParticipantView(participant) };
+    return {
+      session: { id: row.id, status: row.status as SessionView['status'], startedAt: iso(row.startedAt), endsAt: this.endsAt(row) },
+      participant: toParticipantView(participant),
+    };
   }
 
   /** A signaling connection was accepted: the participant is `connected` (joinedAt set once). */
   async markConnected(sessionId: string, userId: string, now: Date): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      const p = await sessionsRepository.lockParticipant(tx, sessionId, userId);
-      if (!p) return;
-      await sessionsRepository.updateParticipant(tx, p.id, {
-        status: 'connected',
-        joinedAt: p.joinedAt ?? now,
-        leftAt: null,
-        leftReason: null,
-        connectedSince: now,
-        presenceSeconds: presenceUpTo(p, now),
-        // Not on the session row: a lifecycle sweep holding it (SKIP LOCKED) must not be delayed.
-        lastPresenceAt: now,
-      });
-    });
+    // One statement; `lastPresenceAt` is on the participant, not the session row: a lifecycle
+    // sweep holding the session (SKIP LOCKED) must not be delayed.
+    await sessionsRepository.markConnected(this.db, sessionId, userId, now);
   }
 
   /** The signaling connection dropped: `disconnected`, presence counted up to `now`. */
@@ -728,10 +732,14 @@ export class SessionsService {
     }
   }
 
+  /** When a live session ends by itself: the slot end, or a private session's timeout after its start; null once ended. */
+  private endsAt(row: SessionState): string | null {
+    if (row.status === 'ended') return null;
+    return iso(row.type === 'private' ? (row.startedAt ? new Date(row.startedAt.getTime() + this.rules.privateSessionTimeoutMs) : null) : row.scheduledEndAt);
+  }
+
   private async view(row: SessionRow): Promise<SessionView> {
     const members = await sessionsRepository.listParticipants(this.db, row.id);
-    const endsAt =
-      row.type === 'private' ? (row.startedAt ? new Date(row.startedAt.getTime() + this.rules.privateSessionTimeoutMs) : null) : row.scheduledEndAt;
     return {
       id: row.id,
       type: row.type as SessionView['type'],
@@ -749,7 +757,7 @@ export class SessionsService {
       scheduledEndAt: iso(row.scheduledEndAt),
       startedAt: iso(row.startedAt),
       endedAt: iso(row.endedAt),
-      endsAt: row.status === 'ended' ? null : iso(endsAt),
+      endsAt: this.endsAt(row),
       recordingEnabled: row.recordingEnabled,
       participants: members.map(toParticipantView),
     };

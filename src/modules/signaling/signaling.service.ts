@@ -351,7 +351,7 @@ export class SignalingService {
    * @returns how many were pinged.
    */
   pingSlice(slice: number, slices: number, quietForMs: number): number {
-    const quietSinceMs = this.clock.now().getTime() - quietForMs;
+    const quietSinceMs = this.clock.nowMs() - quietForMs;
     let pinged = 0;
     this.local.forEach((conn) => {
       if (conn.id % slices === slice && conn.lastSeenMs <= quietSinceMs && this.ping(conn)) pinged++;
@@ -403,17 +403,29 @@ export class SignalingService {
   private onFrame(conn: Connection, data: RawData, isBinary: boolean): void {
     // A replaced or retired connection may still deliver frames before its close completes.
     if (conn.gone) return;
-    const nowMs = this.clock.now().getTime();
+    const nowMs = this.clock.nowMs();
     conn.lastSeenMs = nowMs;
     if (!this.charge(conn, 1, nowMs)) return;
     if (isBinary) return this.run(conn, () => this.reject(conn, 'Frames must be JSON text'));
     const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
-    this.run(conn, () => (conn.gone ? undefined : this.handlers.dispatch(this.ctx, conn, text)));
+    if (conn.tail) {
+      this.run(conn, () => (conn.gone ? undefined : this.handlers.dispatch(this.ctx, conn, text)));
+      return;
+    }
+    // Nothing pending (the common case: relays): dispatched at once, without a closure per frame.
+    let result: void | Promise<void>;
+    try {
+      result = this.handlers.dispatch(this.ctx, conn, text);
+    } catch (err) {
+      this.onTaskError(conn, err);
+      return;
+    }
+    if (result) this.setTail(conn, result.catch((err: unknown) => this.onTaskError(conn, err)));
   }
 
   /** A sign of life (pong, heartbeat); with shared state, keeps the heartbeat key alive (throttled). */
   private noteLife(conn: Connection): void {
-    const nowMs = this.clock.now().getTime();
+    const nowMs = this.clock.nowMs();
     conn.lastSeenMs = nowMs;
     if (!this.state.shared || !conn.joined || conn.gone || nowMs - conn.refreshedAtMs < this.state.refreshIntervalMs) return;
     conn.refreshedAtMs = nowMs;
@@ -480,7 +492,7 @@ export class SignalingService {
     }
     if (change.type === 'ended') {
       // Cleared (and remembered as ended) before the others hear of it, so no late claim survives.
-      void this.state.endSession(change.sessionId, change.reason, this.clock.now().getTime()).catch(fail('endSession'));
+      void this.state.endSession(change.sessionId, change.reason, this.clock.nowMs()).catch(fail('endSession'));
     }
     void this.state.publishChange(change).catch(fail('publishChange'));
     this.applyChange(change);
@@ -548,7 +560,7 @@ export class SignalingService {
 
   /** Starts or ends a speaking stretch; the end of one adds its length to the speaking time. */
   private setSpeaking(conn: Connection, speaking: boolean): boolean {
-    const nowMs = this.clock.now().getTime();
+    const nowMs = this.clock.nowMs();
     if (speaking) {
       if (conn.speakingSinceMs !== null) return false;
       conn.speakingSinceMs = nowMs;
@@ -658,7 +670,7 @@ export class SignalingService {
 
   private reject(conn: Connection, message: string): void {
     this.send(conn, { type: 'error', code: SignalingErrorCode.invalidMessage, message });
-    this.charge(conn, this.limits.invalidCost - 1, this.clock.now().getTime());
+    this.charge(conn, this.limits.invalidCost - 1, this.clock.nowMs());
   }
 
   /**

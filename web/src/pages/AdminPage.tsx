@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { LevelField } from '../components/LanguageLevelFields.tsx';
 import { serverNow } from '../clock.ts';
 import { formatDateTime, languageName, normalizeLanguageCode } from '../format.ts';
-import { CEFR_LEVELS, type CefrLevel, type Recurrence, type Slot } from '../types.ts';
+import type { CefrLevel, Recurrence, Slot } from '../types.ts';
 
 /** A Date as the value of a `datetime-local` input (local time, minutes precision). */
 function toLocalInput(date: Date): string {
@@ -59,14 +60,7 @@ export function AdminPage() {
           Language code
           <input data-testid="admin-language" value={language} onChange={(e) => setLanguage(e.target.value)} required pattern="[A-Za-z]{2,3}(-[A-Za-z]{2})?" size={8} />
         </label>
-        <label>
-          Level
-          <select data-testid="admin-level" value={level} onChange={(e) => setLevel(e.target.value as CefrLevel)}>
-            {CEFR_LEVELS.map((l) => (
-              <option key={l}>{l}</option>
-            ))}
-          </select>
-        </label>
+        <LevelField testId="admin-level" value={level} onChange={(l) => setLevel(l as CefrLevel)} />
         <label>
           Starts at (your local time)
           <input type="datetime-local" data-testid="admin-start" value={start} onChange={(e) => setStart(e.target.value)} required />

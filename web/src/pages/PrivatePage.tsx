@@ -2,11 +2,11 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, api } from '../api.ts';
 import { ConsentChoice } from '../components/ConsentChoice.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
-import { languageName, normalizeLanguageCode } from '../format.ts';
+import { LanguageField, LevelField } from '../components/LanguageLevelFields.tsx';
+import { normalizeLanguageCode } from '../format.ts';
 import { useNow } from '../hooks.ts';
-import { CEFR_LEVELS, type CefrLevel, type Session } from '../types.ts';
+import type { CefrLevel, Session } from '../types.ts';
 
-const COMMON_LANGUAGES = ['en', 'fr', 'es', 'de', 'it', 'pt', 'nl', 'ja', 'zh', 'ar'];
 const SIZES = [2, 3, 4, 5, 6];
 
 /** "ab c-23x" → "ABC23X": what people paste or type is forgiven spaces, dashes and case. */
@@ -74,26 +74,8 @@ function CreateForm({ onSession }: { onSession: (session: Session, consent: bool
   return (
     <form className="card" data-testid="create-private-form" onSubmit={(e) => void submit(e)}>
       <h2>Create a private session</h2>
-      <label>
-        Language
-        <input data-testid="private-language" list="private-language-codes" value={language} onChange={(e) => setLanguage(e.target.value)} required size={11} />
-        <datalist id="private-language-codes">
-          {COMMON_LANGUAGES.map((c) => (
-            <option key={c} value={c}>
-              {languageName(c)}
-            </option>
-          ))}
-        </datalist>
-      </label>
-      <label>
-        Level
-        <select data-testid="private-level" value={level} onChange={(e) => setLevel(e.target.value as CefrLevel | '')}>
-          <option value="">any level</option>
-          {CEFR_LEVELS.map((l) => (
-            <option key={l}>{l}</option>
-          ))}
-        </select>
-      </label>
+      <LanguageField testId="private-language" listId="private-language-codes" value={language} onChange={setLanguage} required />
+      <LevelField testId="private-level" value={level} onChange={(l) => setLevel(l as CefrLevel | '')} anyLabel="any level" />
       <label>
         Topic (optional)
         <input data-testid="private-topic" value={topic} onChange={(e) => setTopic(e.target.value)} maxLength={120} placeholder="e.g. Travel stories" />

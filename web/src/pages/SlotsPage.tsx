@@ -1,10 +1,9 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, type SlotFilters } from '../api.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { LanguageField, LevelField } from '../components/LanguageLevelFields.tsx';
 import { formatDateTime, formatTime, languageName, normalizeLanguageCode } from '../format.ts';
-import { CEFR_LEVELS, type Slot } from '../types.ts';
-
-const COMMON_LANGUAGES = ['en', 'fr', 'es', 'de', 'it', 'pt', 'nl', 'ja', 'zh', 'ar'];
+import type { Slot } from '../types.ts';
 
 /** A `yyyy-mm-dd` date input as the ISO instant of that local midnight (+ `days`). */
 function dayStart(value: string, days = 0): string | undefined {
@@ -76,26 +75,8 @@ export function SlotsPage() {
     <main>
       <h1>Open slots</h1>
       <form className="filters card" onSubmit={search}>
-        <label>
-          Language
-          <input data-testid="filter-language" list="language-codes" placeholder="any, e.g. fr" value={language} onChange={(e) => setLanguage(e.target.value)} size={11} />
-          <datalist id="language-codes">
-            {COMMON_LANGUAGES.map((c) => (
-              <option key={c} value={c}>
-                {languageName(c)}
-              </option>
-            ))}
-          </datalist>
-        </label>
-        <label>
-          Level
-          <select data-testid="filter-level" value={level} onChange={(e) => setLevel(e.target.value)}>
-            <option value="">any</option>
-            {CEFR_LEVELS.map((l) => (
-              <option key={l}>{l}</option>
-            ))}
-          </select>
-        </label>
+        <LanguageField testId="filter-language" listId="language-codes" placeholder="any, e.g. fr" value={language} onChange={setLanguage} />
+        <LevelField testId="filter-level" value={level} onChange={setLevel} anyLabel="any" />
         <label>
           From
           <input type="date" data-testid="filter-from" value={from} onChange={(e) => setFrom(e.target.value)} />
