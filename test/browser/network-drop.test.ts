@@ -9,7 +9,11 @@
  * the mesh is whole again with media flowing; the others never saw her leave.
  *
  * (Chromium's offline emulation blocks new connections but leaves open sockets and WebRTC's UDP
- * alone, hence the explicit cut of her signaling socket.)
+ * alone, hence the explicit cut of her signaling socket. The cut comes first, while the network is
+ * still up: a frame her page sends on an open socket while offline, a speaking update say, is held
+ * until the browser is back online, and so is the close frame queued behind it; the server would
+ * then only learn of the drop from its heartbeat timeout. Reconnection attempts between the cut and
+ * `setOffline` fail as they would offline, through a route that aborts ticket requests.)
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -58,8 +62,9 @@ test('a participant offline for 10 seconds comes back into the call by itself; t
 
     // Quinn's network goes away.
     const droppedAt = Date.now();
-    await quinn.context.setOffline(true);
+    await quinn.page.route('**/api/signaling/tickets', (route) => route.abort('internetdisconnected'));
     await quinn.page.evaluate(() => window.__call!.simulateSignalingDrop());
+    await quinn.context.setOffline(true);
     await quinn.page.getByTestId('reconnecting-banner').waitFor();
     await eventually(
       'the server to see Quinn disconnected',
@@ -82,6 +87,7 @@ test('a participant offline for 10 seconds comes back into the call by itself; t
 
     // The network is back: she reconnects at once (the browser's `online` event), offers anew,
     // and everyone is connected again with media flowing.
+    await quinn.page.unroute('**/api/signaling/tickets');
     await quinn.context.setOffline(false);
     await eventually('Quinn reconnected to signaling', async () => (await quinn.page.evaluate(() => window.__call?.connections())) === 2);
     await quinn.page.getByTestId('reconnecting-banner').waitFor({ state: 'detached' });
