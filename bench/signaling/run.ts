@@ -15,7 +15,7 @@
  *   RATE (30 per socket)        relayed messages per second, all sockets together (30,000 at 1,000 sockets)
  *   DURATION (20)               seconds of the steady phase
  *   RAMP (10..60 per socket)    rates of the ramp steps, msg/s (10,000, 15,000, ..., 60,000 at 1,000 sockets);
- *                               the ramp stops at the first failing step
+ *                               a failing step is run once more; a server leaves the ramp when both tries fail
  *   ROUNDS (4)                  the steady phase is run in this many rounds, each loading every
  *                               server in turn for DURATION / ROUNDS (one server under load at a time)
  *   RAMP_STEP (3)               seconds per ramp step
@@ -154,6 +154,7 @@ function summarize(rate: number, slices: Slice[], idleCpuShare: number): PhaseSu
   }
   return {
     rate,
+    attempt: 1,
     durationMs,
     sent,
     received,
@@ -351,26 +352,24 @@ async function benchAll(): Promise<ServerResult[]> {
       if (PROFILE.has(run.kind)) log(`${LABELS[run.kind]}: CPU profile written to ${await run.server.request<string>('profile-stop', path.join(PROFILE_DIR, `${run.kind}-steady.cpuprofile`))}`);
     }
 
-    // Ramp: each step on every server still in, in turn; a server leaves at its first failing step.
+    // Ramp: each step on every server still in, in turn. A failing step is run once more (after
+    // other processes have calmed down, if they were busy): a 3 s step's p99 near the 50 ms line
+    // flips on one blip, for every server alike. A server leaves when both tries fail.
     await waitForQuiet();
     const ramps = new Map<ServerKind, PhaseSummary[]>(runs.map((r) => [r.kind, []]));
     const capped = new Set<ServerKind>();
-    const retried: string[] = [];
     for (const [i, rate] of RAMP.entries()) {
       const active = runs.filter((r) => !capped.has(r.kind));
       if (!active.length) break;
       log(`ramp step ${rate} msg/s: ${active.map((r) => LABELS[r.kind]).join(', ')}`);
       for (const run of rotate(active, i)) {
-        let step = summarize(rate, [await slice(run, rate, RAMP_STEP_MS)], run.idleCpuShare);
-        if (!step.sustained && step.othersCpuPct > 25) {
-          // Other work on the machine, not the server, may have failed this step: once more, when quieter.
-          const disturbed = step.othersCpuPct;
-          await waitForQuiet();
-          step = summarize(rate, [await slice(run, rate, RAMP_STEP_MS)], run.idleCpuShare);
-          retried.push(`${LABELS[run.kind]} at ${rate.toLocaleString('en-US')} msg/s (others used ${disturbed.toFixed(0)}% of a core; retry: ${step.sustained ? 'passed' : 'failed'})`);
-        }
-        ramps.get(run.kind)!.push(step);
-        if (!step.sustained) capped.add(run.kind);
+        const first = summarize(rate, [await slice(run, rate, RAMP_STEP_MS)], run.idleCpuShare);
+        ramps.get(run.kind)!.push(first);
+        if (first.sustained) continue;
+        if (first.othersCpuPct > 25) await waitForQuiet();
+        const second = { ...summarize(rate, [await slice(run, rate, RAMP_STEP_MS)], run.idleCpuShare), attempt: 2 };
+        ramps.get(run.kind)!.push(second);
+        if (!second.sustained) capped.add(run.kind);
       }
     }
 
@@ -381,7 +380,6 @@ async function benchAll(): Promise<ServerResult[]> {
       const steady = summarize(RATE, steadySlices.get(run.kind)!, run.idleCpuShare);
       results.push(resultOf(run, steady, ramps.get(run.kind)!, capped.has(run.kind), mergeCounters(closes.map((c) => c.counters))));
     }
-    if (retried.length) results[0].notes.push(`ramp steps run twice because other processes disturbed them: ${retried.join('; ')}`);
     return results;
   } finally {
     for (const run of runs) {
