@@ -43,6 +43,7 @@ const sessions: SignalingSessions = {
   setMediaState: () => Promise.resolve(),
   addSpeakingTime: () => Promise.resolve(),
   onChange: () => noop,
+  setUnwrittenSpeakingSource: noop,
 };
 const service = new SignalingService({
   sessions,

@@ -70,6 +70,66 @@ describe('signaling speaking and host changes', () => {
     assert.equal((await participant(eve, sessionId, dee.id)).speakingTimeSeconds, 3);
   });
 
+  /** The outbox events of `type` about `sessionId`, oldest first, read as the platform reads them. */
+  const eventsAbout = async (sessionId: string, type: string) => {
+    const admin = await t.user('Spk Events Admin', { admin: true });
+    const found: { data: Record<string, unknown> }[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const res: { statusCode: number; body: string; json: () => unknown } = await t.app.inject({ method: 'GET', url: '/api/admin/events', headers: admin.headers, query: { limit: '500', ...(after ? { after } : {}) } });
+      assert.equal(res.statusCode, 200, res.body);
+      const page = res.json() as { items: { type: string; subject: string; id: string; data: Record<string, unknown> }[]; nextCursor: string | null };
+      found.push(...page.items.filter((e) => e.type === type && e.subject === sessionId));
+      if (page.items.length < 500 || !page.nextCursor) return found;
+      after = page.nextCursor;
+    }
+  };
+
+  test('a stretch still open when the participant leaves or the host ends the session counts in participant.left and session.ended', async () => {
+    const { sessionId, users } = await privateSession(t, ['Open Ida', 'Open Jon', 'Open Kim']);
+    const [ida, jon, kim] = users;
+    const i = await fixture.open(ida, sessionId);
+    const j = await fixture.open(jon, sessionId);
+    const k = await fixture.open(kim, sessionId);
+    for (const s of [i, j, k]) await s.next('participant-list');
+    const started = await t.app.inject({ method: 'POST', url: `/api/sessions/${sessionId}/start`, headers: ida.headers });
+    assert.equal(started.statusCode, 200, started.body);
+
+    // Jon speaks 2.5 s, stops (written within a second), then starts again and is still speaking
+    // 3 s later when he presses Leave: 5 s in all, 3 of them in a stretch nobody has closed.
+    j.send({ type: 'speaking', speaking: true });
+    await alive(j);
+    t.clock.advance(2_500);
+    j.send({ type: 'speaking', speaking: false });
+    await alive(j);
+    t.clock.advance(200);
+    j.send({ type: 'speaking', speaking: true });
+    await alive(j);
+    t.clock.advance(3_000);
+    const left = await t.app.inject({ method: 'POST', url: `/api/sessions/${sessionId}/leave`, headers: jon.headers });
+    assert.equal(left.statusCode, 200, left.body);
+    const [jonLeft] = await eventsAbout(sessionId, 'participant.left');
+    assert.equal(jonLeft?.data.userId, jon.id);
+    assert.equal(jonLeft?.data.speakingTimeSeconds, 5, 'participant.left counts the open stretch');
+
+    // Kim speaks for 8 s and Ida for 4 s; the host ends the session with both still speaking.
+    k.send({ type: 'speaking', speaking: true });
+    await alive(k);
+    t.clock.advance(4_000);
+    i.send({ type: 'speaking', speaking: true });
+    await alive(i);
+    t.clock.advance(4_000);
+    const ended = await t.app.inject({ method: 'POST', url: `/api/sessions/${sessionId}/end`, headers: ida.headers });
+    assert.equal(ended.statusCode, 200, ended.body);
+    for (const s of [i, k]) assert.equal((await s.next('session-ended')).reason, 'host_ended');
+    const [sessionEnded] = await eventsAbout(sessionId, 'session.ended');
+    const spoke = Object.fromEntries(((sessionEnded?.data.participants ?? []) as { userId: string; speakingTimeSeconds: number }[]).map((p) => [p.userId, p.speakingTimeSeconds]));
+    assert.deepEqual(spoke, { [ida.id]: 4, [jon.id]: 5, [kim.id]: 8 }, 'session.ended counts the stretches open at the end');
+
+    // What the recap shows afterwards agrees with the events: nothing was counted twice.
+    for (const [user, seconds] of [[ida, 4], [jon, 5], [kim, 8]] as const) assert.equal((await participant(ida, sessionId, user.id)).speakingTimeSeconds, seconds);
+  });
+
   test('host-changed reaches every socket when the host leaves, and newcomers see the new host', async () => {
     const { sessionId, users } = await privateSession(t, ['Host Fay', 'Host Gus', 'Host Hal']);
     const [fay, gus, hal] = users;

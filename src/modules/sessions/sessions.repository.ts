@@ -214,6 +214,15 @@ export const sessionsRepository = {
   },
 
   /** Closes the participation of everyone still present when a session ends, counting presence up to `now`. */
+  /** Adds `ms` of speaking to the user's participation if it is still open (no `leftAt`). */
+  async addSpeakingToOpenParticipation(db: Executor, sessionId: string, userId: string, ms: number): Promise<void> {
+    if (!(ms > 0)) return;
+    await db
+      .update(participants)
+      .set({ speakingTimeMs: sql`${participants.speakingTimeMs} + ${ms}` })
+      .where(and(eq(participants.sessionId, sessionId), eq(participants.userId, userId), isNull(participants.leftAt)));
+  },
+
   async closeParticipations(db: Executor, sessionId: string, now: Date): Promise<void> {
     // Every SET expression reads the row as it was, so each one can refer to the old values.
     const presence = presenceUpToSql(now);

@@ -126,6 +126,13 @@ export const DEFAULT_INVITE_ATTEMPT_LIMITS = { perUser: { maxFailures: 10, windo
 type Ended = { sessionId: string; reason: EndReason };
 
 /**
+ * Speaking time held in memory by signaling and not written yet, per user id, in ms up to
+ * `nowMs` (UTC epoch ms): of one user when `userId` is given, of every local connection of the
+ * session otherwise. Must not change anything: the caller's transaction may roll back.
+ */
+export type UnwrittenSpeakingSource = (sessionId: string, userId: string | null, nowMs: number) => ReadonlyMap<string, number>;
+
+/**
  * Sessions and their participants (seed 000 §5.3, seed 002): slot sessions created by matchmaking,
  * private sessions with invite codes, the host role, leave/start/end, presence and speaking time,
  * history and ratings, per-user limits, outbox events, and the lifecycle sweep.
@@ -134,6 +141,7 @@ type Ended = { sessionId: string; reason: EndReason };
  */
 export class SessionsService {
   private readonly listeners = new Set<(change: SessionChange) => void>();
+  private unwrittenSpeaking: UnwrittenSpeakingSource = () => new Map();
   private readonly userAttempts: AttemptLimiter;
   private readonly addressAttempts: AttemptLimiter;
 
@@ -146,6 +154,16 @@ export class SessionsService {
   ) {
     this.userAttempts = new AttemptLimiter(inviteLimits.perUser);
     this.addressAttempts = new AttemptLimiter(inviteLimits.perAddress);
+  }
+
+  /**
+   * Lets signaling report the speaking time it holds in memory and has not written yet (stretches
+   * still open, writes it batches): read inside the transaction that closes a participation or
+   * ends a session, so that `participant.left` and `session.ended` count speaking up to `now`
+   * (seed 002 AC4). After such a change, signaling drops what it reported instead of writing it.
+   */
+  setUnwrittenSpeakingSource(source: UnwrittenSpeakingSource): void {
+    this.unwrittenSpeaking = source;
   }
 
   /** Subscribes to committed state changes. @returns the unsubscribe function. */
@@ -632,7 +650,8 @@ export class SessionsService {
     now: Date,
   ): Promise<{ newHost: string | null; ended: EndReason | null }> {
     const presenceSeconds = presenceUpTo(p, now);
-    const speakingTimeMs = Math.min(p.speakingTimeMs, presenceSeconds * 1000);
+    const unwrittenMs = this.unwrittenSpeaking(session.id, p.userId, now.getTime()).get(p.userId) ?? 0;
+    const speakingTimeMs = Math.min(p.speakingTimeMs + Math.round(unwrittenMs), presenceSeconds * 1000);
     await sessionsRepository.updateParticipant(tx, p.id, {
       leftAt,
       leftReason: reason,
@@ -686,6 +705,10 @@ export class SessionsService {
   /** Ends a locked session: status, reason, participations closed, attendance, `session.ended`. */
   private async endInTransaction(tx: Executor, session: SessionRow, reason: EndReason, now: Date): Promise<void> {
     await sessionsRepository.updateSession(tx, session.id, { status: 'ended', endReason: reason, endedAt: now, updatedAt: now });
+    // Speaking not written yet counts, before closeParticipations bounds it by presence.
+    for (const [userId, ms] of this.unwrittenSpeaking(session.id, null, now.getTime())) {
+      await sessionsRepository.addSpeakingToOpenParticipation(tx, session.id, userId, Math.round(ms));
+    }
     await sessionsRepository.closeParticipations(tx, session.id, now);
     const members = await sessionsRepository.listParticipants(tx, session.id);
     if (session.type === 'public') {

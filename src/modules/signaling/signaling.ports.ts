@@ -49,6 +49,12 @@ export interface SignalingSessions {
    * instances itself). @returns the unsubscribe function.
    */
   onChange(listener: (change: SignalingSessionChange) => void): () => void;
+  /**
+   * Registers where the sessions service reads speaking time signaling has not written yet
+   * (ms per user id up to `nowMs`), when it closes a participation or ends a session on this
+   * instance; signaling then drops that time instead of writing it (it is in the events).
+   */
+  setUnwrittenSpeakingSource(source: (sessionId: string, userId: string | null, nowMs: number) => ReadonlyMap<string, number>): void;
 }
 
 /** A pino-like logger: structured fields first, then the message. */

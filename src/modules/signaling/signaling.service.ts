@@ -115,6 +115,7 @@ export class SignalingService {
       reject: (conn, message) => this.reject(conn, message),
     };
     this.unsubscribe = this.sessions.onChange((change) => this.onLocalChange(change));
+    this.sessions.setUnwrittenSpeakingSource((sessionId, userId, nowMs) => this.unwrittenSpeaking(sessionId, userId, nowMs));
     this.started = this.state.start((message) => this.onClusterMessage(message));
     this.started.catch((err: unknown) => this.logger.error({ err }, 'signaling: shared state unavailable'));
   }
@@ -311,7 +312,8 @@ export class SignalingService {
   async announceLeft(sessionId: string, userId: string): Promise<void> {
     const now = this.clock.now();
     const conn = this.local.get(sessionId, userId);
-    if (conn) this.retire(conn, CloseCode.normal, 'LEFT', now);
+    // The leave's transaction counted this connection's unwritten speaking (`unwrittenSpeaking`).
+    if (conn) this.retire(conn, CloseCode.normal, 'LEFT', now, 'counted');
     const evicted = this.state.evict(sessionId, userId);
     void this.state.publishChange({ type: 'left', sessionId, userId }).catch((err: unknown) => this.logFailure(err, 'publishChange'));
     const { owner, drop } = await evicted;
@@ -464,11 +466,16 @@ export class SignalingService {
     });
   }
 
-  /** Closes a local connection that no longer counts (replaced, left, session ended): no drop. */
-  private retire(conn: Connection, code: number, reason: string, now: Date): void {
+  /**
+   * Closes a local connection that no longer counts (replaced, left, session ended): no drop.
+   * @param speaking `counted` when the sessions service already counted its unwritten speaking
+   *   (a leave or an end committed on this instance): it is dropped instead of written.
+   */
+  private retire(conn: Connection, code: number, reason: string, now: Date, speaking: 'write' | 'counted' = 'write'): void {
     conn.gone = true;
     this.local.remove(conn);
-    this.endSpeaking(conn, now.getTime());
+    if (speaking === 'counted') forgetSpeaking(conn);
+    else this.endSpeaking(conn, now.getTime());
     conn.socket.close(code, closeReason(reason));
   }
 
@@ -495,7 +502,7 @@ export class SignalingService {
       void this.state.endSession(change.sessionId, change.reason, this.clock.nowMs()).catch(fail('endSession'));
     }
     void this.state.publishChange(change).catch(fail('publishChange'));
-    this.applyChange(change);
+    this.applyChange(change, 'counted');
   }
 
   /** A message from another instance. */
@@ -520,8 +527,12 @@ export class SignalingService {
     this.applyChange(message.change);
   }
 
-  /** What a session change does to this instance's sockets. */
-  private applyChange(change: SignalingSessionChange): void {
+  /**
+   * What a session change does to this instance's sockets.
+   * @param speaking `counted` for a change committed on this instance, whose transaction counted
+   *   the local connections' unwritten speaking; `write` for one heard from another instance.
+   */
+  private applyChange(change: SignalingSessionChange, speaking: 'write' | 'counted' = 'write'): void {
     const now = this.clock.now();
     switch (change.type) {
       case 'started':
@@ -549,7 +560,8 @@ export class SignalingService {
         const frame = JSON.stringify({ type: 'session-ended', reason: change.reason } satisfies ServerMessage);
         for (const conn of conns) {
           conn.gone = true;
-          this.endSpeaking(conn, now.getTime());
+          if (speaking === 'counted') forgetSpeaking(conn);
+          else this.endSpeaking(conn, now.getTime());
           this.sendRaw(conn, frame);
           conn.socket.close(CloseCode.sessionEnded, closeReason('SESSION_ENDED'));
         }
@@ -571,6 +583,21 @@ export class SignalingService {
     conn.speakingSinceMs = null;
     this.flushSpeaking(conn, nowMs, false);
     return true;
+  }
+
+  /**
+   * Speaking time not written yet, per user, up to `nowMs`: what is pending plus the open stretch,
+   * of the user's local connection or of every local connection of the session. Reads only.
+   */
+  private unwrittenSpeaking(sessionId: string, userId: string | null, nowMs: number): Map<string, number> {
+    const out = new Map<string, number>();
+    const conns = userId === null ? this.local.inSession(sessionId) : [this.local.get(sessionId, userId)];
+    for (const conn of conns) {
+      if (!conn || conn.gone) continue;
+      const ms = conn.speakingPendingMs + (conn.speakingSinceMs === null ? 0 : Math.max(0, nowMs - conn.speakingSinceMs));
+      if (ms > 0) out.set(conn.userId, ms);
+    }
+    return out;
   }
 
   /** Ends the connection's speaking stretch, if any, and writes what is pending. */
@@ -758,6 +785,12 @@ export class SignalingService {
   private logFailure(err: unknown, what: string): void {
     this.logger.error({ err, what }, 'signaling: shared state operation failed');
   }
+}
+
+/** Drops a retired connection's speaking: the sessions service counted it up to the leave or end. */
+function forgetSpeaking(conn: Connection): void {
+  conn.speakingPendingMs = 0;
+  conn.speakingSinceMs = null;
 }
 
 function peerView(conn: Connection): PeerView {
