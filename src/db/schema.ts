@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, index, integer, jsonb, pgTable, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, customType, index, integer, jsonb, pgTable, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /**
  * Database schema, shared by PGlite and the PostgreSQL server. Fields follow seed 001; its MongoDB
@@ -7,6 +7,9 @@ import { bigserial, boolean, index, integer, jsonb, pgTable, smallint, text, tim
  */
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** PostgreSQL's 64-bit transaction id (`xid8`), read and written as its decimal text. */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
 
 /** A recurring slot rule (daily/weekly in an IANA time zone) that the generator job materialises. */
 export const slotSeries = pgTable('slot_series', {
@@ -176,8 +179,13 @@ export const sessionRatings = pgTable(
 export const outboxEvents = pgTable(
   'outbox_events',
   {
-    /** Insertion order; the admin reader's cursor. */
+    /** Insertion order (within a transaction, the order of `record` calls). */
     seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    /**
+     * The writing transaction's id: readers go by (txId, seq) and only past the oldest
+     * transaction still running, so a row committed late behind a cursor is never skipped.
+     */
+    txId: xid8('tx_id').notNull().default(sql`pg_current_xact_id()`),
     id: text('id').notNull(),
     type: text('type').notNull(),
     source: text('source').notNull(),
@@ -188,5 +196,9 @@ export const outboxEvents = pgTable(
     data: jsonb('data').notNull(),
     publishedAt: ts('published_at'),
   },
-  (t) => [uniqueIndex('outbox_events_id_uq').on(t.id), index('outbox_events_unpublished_idx').on(t.seq).where(sql`published_at is null`)],
+  (t) => [
+    uniqueIndex('outbox_events_id_uq').on(t.id),
+    index('outbox_events_unpublished_idx').on(t.seq).where(sql`published_at is null`),
+    index('outbox_events_tx_seq_idx').on(t.txId, t.seq),
+  ],
 );

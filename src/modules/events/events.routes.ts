@@ -28,7 +28,7 @@ export async function eventsRoutes(app: FastifyInstance, deps: { events: EventsS
         summary: 'Outbox events (CloudEvents 1.0) after a cursor, oldest first (admin)',
         querystring: Type.Object(
           {
-            after: Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$' })),
+            after: Type.Optional(Type.String({ pattern: '^([0-9]{1,20}:)?[0-9]{1,18}$', description: 'nextCursor of the previous page' })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
           },
           { additionalProperties: false },

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Executor } from '../../db/client.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { AuthUser } from '../auth/auth.service.ts';
-import { eventsRepository, type OutboxRow } from './events.repository.ts';
+import { eventsRepository, type OutboxPosition, type OutboxRow } from './events.repository.ts';
 
 /** Event types this service publishes (DESIGN 4.4; Kafka topic = type). */
 export type EventType = 'session.started' | 'session.ended' | 'participant.left' | 'session.recorded';
@@ -49,19 +49,31 @@ export class EventsService {
   }
 
   /**
-   * Outbox events after a cursor, oldest first (admins only). The cursor is the opaque `seq` of
-   * the last event read; rows of transactions that commit out of order can appear behind it, so
-   * a reader that must see everything rereads the last few seconds (the Kafka relay will not use
-   * this cursor).
+   * Outbox events after a cursor, oldest first (admins only). The cursor (`"{txId}:{seq}"`,
+   * opaque to readers) follows the order transactions committed in, as far as it can be known:
+   * a reader that pages with it never skips an event, even one whose transaction started first
+   * and committed last; events of a transaction still running elsewhere wait, with everything
+   * after them, until it ends. A bare `seq`, the cursor of earlier versions, is still accepted.
    * @throws AppError forbidden/ADMIN_ONLY, validation/INVALID_CURSOR.
    */
   async list(user: AuthUser, after: string | undefined, limit: number): Promise<{ items: (CloudEvent & { cursor: string })[]; nextCursor: string | null }> {
     if (!user.roles.includes('admin')) throw new AppError('forbidden', 'ADMIN_ONLY', 'Only admins may read events');
-    const from = after === undefined ? 0 : Number(after);
-    if (!Number.isSafeInteger(from) || from < 0) throw new AppError('validation', 'INVALID_CURSOR', 'after must be a cursor returned by this endpoint');
-    const rows = await eventsRepository.listAfter(this.db, from, limit);
-    const items = rows.map((r) => ({ ...toCloudEvent(r), cursor: String(r.seq) }));
+    const position = after === undefined ? null : await this.parseCursor(after);
+    const rows = await eventsRepository.listAfter(this.db, position, limit);
+    const items = rows.map((r) => ({ ...toCloudEvent(r), cursor: `${r.txId}:${r.seq}` }));
     return { items, nextCursor: items.length ? items[items.length - 1].cursor : after ?? null };
+  }
+
+  private async parseCursor(cursor: string): Promise<OutboxPosition | null> {
+    const invalid = () => new AppError('validation', 'INVALID_CURSOR', 'after must be a cursor returned by this endpoint');
+    const match = /^(?:([0-9]{1,20}):)?([0-9]{1,18})$/.exec(cursor);
+    const seq = Number(match?.[2]);
+    if (!match || !Number.isSafeInteger(seq)) throw invalid();
+    if (match[1] !== undefined) return { txId: match[1], seq };
+    if (seq === 0) return null;
+    const position = await eventsRepository.positionOfSeq(this.db, seq);
+    if (!position) throw invalid();
+    return position;
   }
 }
 

@@ -1,0 +1,2 @@
+ALTER TABLE "outbox_events" ADD COLUMN "tx_id" "xid8" DEFAULT pg_current_xact_id() NOT NULL;--> statement-breakpoint
+CREATE INDEX "outbox_events_tx_seq_idx" ON "outbox_events" USING btree ("tx_id","seq");
