@@ -45,6 +45,19 @@ describe('signaling speaking and host changes', () => {
     await waitUntil(() => !t.services.signaling.isConnected(sessionId, ben.id), 'the drop was noticed');
     assert.equal((await participant(cai, sessionId, ben.id)).speakingTimeSeconds, 4, 'the open stretch ended with the connection');
 
+    // A newcomer hears who is speaking right now, after the participant list.
+    a.send({ type: 'speaking', speaking: true });
+    await c.next('speaking');
+    const late = await t.user('Spk Dan');
+    const invite = (await t.app.inject({ method: 'GET', url: `/api/sessions/${sessionId}`, headers: ana.headers })).json() as { inviteCode: string };
+    assert.equal((await t.app.inject({ method: 'POST', url: '/api/sessions/join', headers: late.headers, payload: { inviteCode: invite.inviteCode } })).statusCode, 201);
+    const d = await fixture.open(late, sessionId);
+    await d.next('participant-list');
+    assert.deepEqual(await d.next('speaking'), { type: 'speaking', userId: ana.id, speaking: true }, 'Ana is speaking; Cai is not');
+    await assertNothing(d, 'speaking');
+    a.send({ type: 'speaking', speaking: false });
+    await d.next('speaking');
+
     a.send({ type: 'speaking', speaking: 'yes' });
     assert.equal((await a.next('error')).code, 'INVALID_MESSAGE');
   });

@@ -247,6 +247,11 @@ export class SignalingService {
     const others = outcome.peers.filter((p) => p.userId !== conn.userId);
     const { session: s } = admission;
     this.send(conn, { type: 'participant-list', participants: others, session: { id: s.id, status: s.status, startedAt: s.startedAt, endsAt: s.endsAt } });
+    // DESIGN 4.3 fixes the list's fields: who is speaking right now follows as `speaking` frames
+    // (of this instance's connections; a speaker on another instance shows at its next change).
+    for (const other of this.local.inSession(conn.sessionId)) {
+      if (other !== conn && !other.gone && other.speakingSinceMs !== null) this.send(conn, { type: 'speaking', userId: other.userId, speaking: true });
+    }
     this.broadcast(conn.sessionId, { type: 'participant-joined', participant: peerView(conn), ...(reconnected ? { reconnected: true as const } : {}) }, conn.userId);
     void this.persist(conn.sessionId, conn.userId, 'markConnected', () => this.sessions.markConnected(conn.sessionId, conn.userId, now));
     this.logger.info(
