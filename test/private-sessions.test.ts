@@ -3,7 +3,7 @@ import { before, describe, test } from 'node:test';
 import { INVITE_CODE_ALPHABET, generateInviteCode, normaliseInviteCode } from '../src/modules/sessions/invite-code.ts';
 import { nextHost } from '../src/modules/sessions/host-handover.ts';
 import { AttemptLimiter } from '../src/modules/sessions/attempt-limiter.ts';
-import { onPostgres } from './helpers/database.ts';
+import { onPostgres, outboxSettled } from './helpers/database.ts';
 import type { TestApp, TestUser } from './helpers/harness.ts';
 import { useListeningApp } from './helpers/listening-app.ts';
 import type { TestSocket } from './helpers/ws-client.ts';
@@ -53,6 +53,7 @@ describe('private sessions (seed 002)', () => {
   const join = (u: TestUser, inviteCode: string, extra: Json = {}) => post(u, '/api/sessions/join', { inviteCode, ...extra });
   const get = async (u: TestUser, id: string): Promise<Json> => (await t.app.inject({ method: 'GET', url: `/api/sessions/${id}`, headers: u.headers })).json();
   const events = async (type?: string): Promise<Json[]> => {
+    await outboxSettled(t.database.db);
     const admin = await t.user('Events Admin', { admin: true });
     const all: Json[] = [];
     let after: string | null = null;

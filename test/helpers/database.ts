@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
-import { openDatabase, type DatabaseHandle } from '../../src/db/client.ts';
+import { sql } from 'drizzle-orm';
+import { openDatabase, type DatabaseHandle, type Executor } from '../../src/db/client.ts';
 
 /**
  * A fresh database for one test: an in-memory PGlite by default, or, when `DATABASE_URL` is set
@@ -43,3 +44,22 @@ export const onPostgres = Boolean(process.env.DATABASE_URL);
  * `TEST_POSTGRES_URL`, else the local server `.ci/run` starts.
  */
 export const postgresServerUrl = process.env.DATABASE_URL ?? process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/**
+ * Waits until every transaction running on the server at the call has ended (polls every 10 ms,
+ * 10 s at most). The outbox reader hands out nothing past a transaction still running, and on a
+ * shared PostgreSQL server that includes other test files' transactions: a test reading the
+ * events it just caused waits for this first. Immediate on PGlite (one connection).
+ * @throws Error when transactions are still running after 10 s.
+ */
+export async function outboxSettled(db: Executor): Promise<void> {
+  const rows = async <T>(query: ReturnType<typeof sql>) => ((await db.execute(query)) as unknown as { rows: T[] }).rows;
+  const [first] = await rows<{ xmax: string }>(sql`select pg_snapshot_xmax(pg_current_snapshot())::text as xmax`);
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const [row] = await rows<{ settled: boolean }>(sql`select pg_snapshot_xmin(pg_current_snapshot()) >= ${first!.xmax}::xid8 as settled`);
+    if (row?.settled) return;
+    if (Date.now() > deadline) throw new Error('transactions still running after 10 s: the outbox cannot hand out the latest events');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

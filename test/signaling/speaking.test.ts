@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { TestApp, TestUser } from '../helpers/harness.ts';
+import { outboxSettled } from '../helpers/database.ts';
 import { useListeningApp } from '../helpers/listening-app.ts';
 import { alive, assertNothing, privateSession, waitUntil } from './support.ts';
 
@@ -85,6 +86,7 @@ describe('signaling speaking and host changes', () => {
 
   /** The outbox events of `type` about `sessionId`, oldest first, read as the platform reads them. */
   const eventsAbout = async (sessionId: string, type: string) => {
+    await outboxSettled(t.database.db);
     const admin = await t.user('Spk Events Admin', { admin: true });
     const found: { data: Record<string, unknown> }[] = [];
     let after: string | null = null;
