@@ -1,7 +1,8 @@
 /**
  * Dependency direction of DESIGN section 7, checked in CI (`npm run deps:validate`):
  * only routes (and the HTTP shell) import Fastify, only repositories and src/db touch SQL,
- * and no module imports another module's repository.
+ * modules meet only through services or the module registry (never another module's
+ * repository or internals), and only the container lists the modules.
  */
 module.exports = {
   forbidden: [
@@ -9,8 +10,15 @@ module.exports = {
       name: 'only-routes-import-fastify',
       comment: 'Fastify belongs to routes and the HTTP shell (app.ts, src/http); services stay transport-free.',
       severity: 'error',
-      from: { path: '^src/', pathNot: ['\\.routes\\.ts$', '^src/app\\.ts$', '^src/http/'] },
+      from: { path: '^src/', pathNot: ['\\.routes\\.ts$', '^src/app\\.ts$', '^src/http/', '\\.module\\.ts$', '^src/modules/module\\.ts$'] },
       to: { path: 'node_modules/(fastify|@fastify)/' },
+    },
+    {
+      name: 'module-descriptors-fastify-types-only',
+      comment: 'A module descriptor hands its routes to the app; it may name Fastify types, never use Fastify itself.',
+      severity: 'error',
+      from: { path: ['\\.module\\.ts$', '^src/modules/module\\.ts$'] },
+      to: { path: 'node_modules/(fastify|@fastify)/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'only-repositories-touch-sql',
@@ -25,6 +33,25 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/modules/([^/]+)/' },
       to: { path: '^src/modules/[^/]+/[^/]+\\.repository\\.ts$', pathNot: '^src/modules/$1/' },
+    },
+    {
+      name: 'modules-meet-through-services',
+      comment:
+        'Modules reach each other only through services (`*.service.ts`) or the registry (`*.module.ts`, `src/modules/module.ts`); type-only imports of their public shapes are fine.',
+      severity: 'error',
+      from: { path: '^src/modules/([^/]+)/' },
+      to: {
+        path: '^src/modules/[^/]+/',
+        pathNot: ['^src/modules/$1/', '\\.service\\.ts$', '\\.module\\.ts$'],
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
+      name: 'only-the-container-lists-modules',
+      comment: 'Module descriptors are assembled by container.ts alone (one line per module).',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/container\\.ts$', '\\.module\\.ts$'] },
+      to: { path: '\\.module\\.ts$' },
     },
     {
       name: 'domain-does-not-import-http',

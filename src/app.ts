@@ -13,13 +13,6 @@ import type { Services } from './container.ts';
 import type { DatabaseHandle } from './db/client.ts';
 import { authenticate } from './http/auth.ts';
 import { installErrorHandling } from './http/errors.ts';
-import { authRoutes, publicAuthRoutes } from './modules/auth/auth.routes.ts';
-import { registrationsRoutes } from './modules/registrations/registrations.routes.ts';
-import { eventsRoutes } from './modules/events/events.routes.ts';
-import { sessionsRoutes } from './modules/sessions/sessions.routes.ts';
-import { iceRoutes } from './modules/ice/ice.routes.ts';
-import { signalingRoutes, signalingTicketRoutes } from './modules/signaling/signaling.routes.ts';
-import { slotsRoutes } from './modules/slots/slots.routes.ts';
 import type { Clock } from './shared/clock.ts';
 import type { Logger } from './shared/logger.ts';
 
@@ -39,10 +32,11 @@ export interface AppDeps {
 
 /**
  * Builds the Fastify app: REST API under `/api`, OpenAPI at `/api/openapi.json`, docs at `/docs`,
- * signaling at `/ws/signaling`, health probes, and the web client at `/`. Does not listen.
+ * health probes, the web client at `/`, and every module's routes (public, authenticated, root).
+ * Does not listen, and starts no module (`startModules`).
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, services, clock } = deps;
+  const { config, services } = deps;
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     genReqId: () => crypto.randomUUID(),
@@ -76,7 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Unauthenticated API routes, limited per address.
   await app.register(async (scope) => {
     await scope.register(fastifyRateLimit, { max: Math.max(30, Math.floor(config.rateLimitPerMinute / 10)), timeWindow: 60_000 });
-    await publicAuthRoutes(scope, { auth: services.auth, clock });
+    for (const m of services.modules) await m.publicRoutes?.(scope);
   });
 
   // Authenticated API routes, limited per user.
@@ -89,27 +83,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       timeWindow: 60_000,
       keyGenerator: (request) => (request.user ? `user:${request.user.id}` : `ip:${request.ip}`),
     });
-    await authRoutes(scope);
-    await slotsRoutes(scope, { slots: services.slots, clock });
-    await registrationsRoutes(scope, { registrations: services.registrations, clock });
-    await sessionsRoutes(scope, { sessions: services.sessions, clock });
-    await eventsRoutes(scope, { events: services.events });
-    await signalingTicketRoutes(scope, { tickets: services.signalingTickets, perMinute: config.signaling.ticketsPerMinute });
-    await iceRoutes(scope, { ice: services.ice, clock });
+    for (const m of services.modules) await m.routes?.(scope);
   });
 
+  // Routes that authenticate themselves (the signaling upgrade).
   await app.register(async (scope) => {
-    await signalingRoutes(scope, {
-      auth: services.auth,
-      sessions: services.sessions,
-      signaling: services.signaling,
-      tickets: services.signalingTickets,
-      clock,
-      allowedOrigins: config.allowedOrigins,
-    });
+    for (const m of services.modules) await m.rootRoutes?.(scope);
   });
-  // With REDIS_URL, serve only once this instance hears the others (fails start-up if Redis is down).
-  app.addHook('onReady', () => services.signaling.ready());
 
   await registerWebClient(app);
   return app;

@@ -1,67 +1,64 @@
 import type { AppConfig } from './config.ts';
 import type { DatabaseHandle } from './db/client.ts';
 import { JobRunner } from './jobs/job-runner.ts';
-import { AuthService } from './modules/auth/auth.service.ts';
-import { EventsService } from './modules/events/events.service.ts';
-import { MatchmakingService } from './modules/matchmaking/matchmaking.service.ts';
-import { RegistrationsService } from './modules/registrations/registrations.service.ts';
-import { SessionsService } from './modules/sessions/sessions.service.ts';
-import { IceService } from './modules/ice/ice.service.ts';
-import { createSignaling } from './modules/signaling/signaling.factory.ts';
-import type { SignalingService } from './modules/signaling/signaling.service.ts';
+import { createAuthModule } from './modules/auth/auth.module.ts';
+import { createIceModule } from './modules/ice/ice.module.ts';
+import { createMatchmakingModule } from './modules/matchmaking/matchmaking.module.ts';
+import type { ModuleContext, ServiceModule } from './modules/module.ts';
+import { createOutboxModule } from './modules/outbox/outbox.module.ts';
+import { createRegistrationsModule } from './modules/registrations/registrations.module.ts';
+import { createSessionsModule } from './modules/sessions/sessions.module.ts';
+import { SpeakingLedger } from './modules/sessions/speaking-ledger.ts';
+import { createSignalingModule } from './modules/signaling/signaling.module.ts';
 import type { SignalingTickets } from './modules/signaling/signaling.tickets.ts';
-import { SlotsService } from './modules/slots/slots.service.ts';
+import { createSlotsModule } from './modules/slots/slots.module.ts';
 import type { Clock } from './shared/clock.ts';
 import type { Logger } from './shared/logger.ts';
-
-/** Every service of the process, wired once (main and tests build the same graph). */
-export interface Services {
-  auth: AuthService;
-  events: EventsService;
-  slots: SlotsService;
-  registrations: RegistrationsService;
-  sessions: SessionsService;
-  matchmaking: MatchmakingService;
-  signaling: SignalingService;
-  signalingTickets: SignalingTickets;
-  ice: IceService;
-  jobs: JobRunner;
-}
+import type { IntervalTimers } from './shared/timers.ts';
 
 /**
- * Builds the service graph over an open database.
+ * Builds the modules over an open database, in dependency order (also their start order): one
+ * line per module, and its name in the registry. Nothing connects or starts here (`startModules` does).
  * @throws Error when development auth is refused (production without JWT_SECRET).
  */
-export function createServices(deps: { config: AppConfig; database: DatabaseHandle; clock: Clock; logger: Logger }): Services {
-  const { config, database, clock, logger } = deps;
-  const db = database.db;
-  const auth = AuthService.create({
-    jwtSecret: config.jwtSecret,
-    jwksUrl: config.authJwksUrl,
-    issuer: config.jwtIssuer,
-    audience: config.jwtAudience,
-    dataDir: config.dataDir,
-    production: config.nodeEnv === 'production',
-  });
-  const slots = new SlotsService(db, config.rules);
-  const registrations = new RegistrationsService(db, config.rules, slots);
-  const events = new EventsService(db);
-  const { perUser, perAddress, windowMs } = config.inviteCodeAttempts;
-  const sessions = new SessionsService(db, config.rules, registrations, events, {
-    perUser: { maxFailures: perUser, windowMs },
-    perAddress: { maxFailures: perAddress, windowMs },
-  });
-  const matchmaking = new MatchmakingService(db, slots, registrations, sessions);
-  const { signaling, tickets: signalingTickets } = createSignaling({ config, sessions, clock, logger: logger.child({ module: 'signaling' }) });
-  const ice = new IceService(config.turn);
+function buildModules(ctx: ModuleContext, ledger: SpeakingLedger) {
+  const auth = createAuthModule(ctx);
+  const outbox = createOutboxModule(ctx);
+  const slots = createSlotsModule(ctx);
+  const registrations = createRegistrationsModule(ctx, { slots: slots.service });
+  const sessions = createSessionsModule(ctx, { registrations: registrations.service, outbox: outbox.service, ledger });
+  const matchmaking = createMatchmakingModule(ctx, { slots: slots.service, registrations: registrations.service, sessions: sessions.service });
+  const signaling = createSignalingModule(ctx, { auth: auth.service, sessions: sessions.service.participation, ledger });
+  const ice = createIceModule(ctx);
+  return { auth, outbox, slots, registrations, sessions, matchmaking, signaling, ice };
+}
+
+type Registry = ReturnType<typeof buildModules>;
+
+/** Every module's service by module name (main and tests build the same graph), plus the shared parts. */
+export type Services = { [K in keyof Registry]: Registry[K]['service'] } & {
+  /** Single-use signaling tickets (`POST /api/signaling/tickets`). */
+  signalingTickets: SignalingTickets;
+  /** Speaking time signaling measured and the database does not hold yet (sessions reads it). */
+  ledger: SpeakingLedger;
+  /** The modules in start order (`stopModules` stops them in reverse). */
+  modules: ServiceModule[];
+  /** The shared job runner: every module's `jobs`. */
+  jobs: JobRunner;
+};
+
+/**
+ * Builds the service graph over an open database (the speaking ledger, the modules, the job runner).
+ * @throws Error when development auth is refused (production without JWT_SECRET).
+ */
+export function createServices(deps: { config: AppConfig; database: DatabaseHandle; clock: Clock; logger: Logger; timers?: IntervalTimers }): Services {
+  const ledger = new SpeakingLedger();
+  const registry = buildModules({ ...deps, db: deps.database.db }, ledger);
+  const modules: ServiceModule[] = Object.values(registry);
   const jobs = new JobRunner(
-    [
-      { name: 'slot-generation', run: (now) => slots.generateRecurringSlots(now) },
-      { name: 'matchmaking', run: (now) => matchmaking.run(now) },
-      { name: 'session-lifecycle', run: (now) => sessions.runLifecycle(now) },
-      { name: 'signaling-sweep', run: (now) => signaling.sweep(now) },
-    ],
-    logger.child({ module: 'jobs' }),
+    modules.flatMap((m) => m.jobs ?? []),
+    deps.logger.child({ module: 'jobs' }),
   );
-  return { auth, events, slots, registrations, sessions, matchmaking, signaling, signalingTickets, ice, jobs };
+  const services = Object.fromEntries(Object.entries(registry).map(([name, m]) => [name, m.service])) as { [K in keyof Registry]: Registry[K]['service'] };
+  return { ...services, signalingTickets: registry.signaling.tickets, ledger, modules, jobs };
 }

@@ -1,6 +1,7 @@
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createServices } from './container.ts';
+import { startModules, stopModules } from './modules/module.ts';
 import { openDatabase, redactUrl } from './db/client.ts';
 import { systemClock } from './shared/clock.ts';
 import { createLogger } from './shared/logger.ts';
@@ -32,9 +33,10 @@ async function main(): Promise<void> {
     );
   }
   const app = await buildApp({ config, services, database, clock, logger });
+  // Modules start in the container's order (with REDIS_URL, signaling fails start-up if Redis is down).
+  await startModules(services.modules);
   await app.listen({ port: config.port, host: config.host });
   services.jobs.start(config.jobsIntervalMs, () => clock.now());
-  services.signaling.startPings(Math.max(5_000, Math.floor(config.rules.heartbeatTimeoutMs / 3)));
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -45,7 +47,7 @@ async function main(): Promise<void> {
     force.unref();
     try {
       await services.jobs.stop();
-      await services.signaling.stop();
+      await stopModules(services.modules);
       await app.close();
       await database.close();
       process.exit(0);

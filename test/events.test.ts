@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { AuthUser } from '../src/modules/auth/auth.service.ts';
-import { EventsService, type CloudEvent } from '../src/modules/events/events.service.ts';
+import type { CloudEvent } from '../src/modules/outbox/cloud-event.ts';
+import { OutboxService } from '../src/modules/outbox/outbox.service.ts';
 import { openTestDatabase, postgresServerUrl } from './helpers/database.ts';
 
 /**
@@ -12,9 +13,9 @@ import { openTestDatabase, postgresServerUrl } from './helpers/database.ts';
  */
 describe('outbox reading order (PostgreSQL)', () => {
   let database: Awaited<ReturnType<typeof openTestDatabase>>;
-  let events: EventsService;
+  let events: OutboxService;
   const admin: AuthUser = { id: 'events-admin', name: 'Events Admin', email: null, roles: ['admin'], tier: 'free', levels: {} };
-  const record = (db: Parameters<EventsService['record']>[0], subject: string) =>
+  const record = (db: Parameters<OutboxService['record']>[0], subject: string) =>
     events.record(db, { type: 'session.started', subject, key: subject, time: new Date('2026-11-21T10:00:00Z'), data: { sessionId: subject } });
 
   /** Every page after `cursor`, and the cursor to go on from. */
@@ -30,7 +31,7 @@ describe('outbox reading order (PostgreSQL)', () => {
 
   before(async () => {
     database = await openTestDatabase({ serverUrl: postgresServerUrl });
-    events = new EventsService(database.db);
+    events = new OutboxService(database.db);
   });
   after(() => database.close());
 

@@ -37,9 +37,9 @@ describe('invite codes, host hand-over, attempt limits (pure rules)', () => {
   test('failed attempts are limited in a sliding window', () => {
     const limiter = new AttemptLimiter({ maxFailures: 3, windowMs: 60_000 });
     for (let i = 0; i < 3; i++) limiter.recordFailure(['k'], 1000 * i);
-    assert.equal(limiter.retryAfterS('k', 3000), 57);
-    assert.equal(limiter.retryAfterS('other', 3000), 0);
-    assert.equal(limiter.retryAfterS('k', 60_000), 0);
+    assert.equal(limiter.retryAfterSeconds('k', 3000), 57);
+    assert.equal(limiter.retryAfterSeconds('other', 3000), 0);
+    assert.equal(limiter.retryAfterSeconds('k', 60_000), 0);
   });
 });
 
@@ -380,15 +380,15 @@ describe('private sessions (seed 002)', () => {
     const { session, users } = await connectedSession(['Ida', 'Ivo']);
     const [ida] = users;
     const before = (await events('session.started')).length;
-    const original = t.services.events.record.bind(t.services.events);
-    t.services.events.record = async () => {
+    const original = t.services.outbox.record.bind(t.services.outbox);
+    t.services.outbox.record = async () => {
       throw new Error('outbox unavailable');
     };
     try {
       const res = await post(ida, `/api/sessions/${session.id}/start`);
       assert.equal(res.statusCode, 500);
     } finally {
-      t.services.events.record = original;
+      t.services.outbox.record = original;
     }
     assert.equal((await get(ida, session.id)).status, 'waiting', 'the start was rolled back');
     assert.equal((await events('session.started')).length, before);

@@ -181,7 +181,7 @@ describe('presence across connections (seed 000 §7.2, DESIGN 4.6)', () => {
     try {
       const { sessionId, users } = await privateSession(t, ['Ona', 'Pia']);
       const [ona] = users;
-      const sessions = t.services.sessions;
+      const sessions = t.services.sessions.participation;
       const at = (s: number) => new Date(t.clock.now().getTime() + s * 1000);
       const me = async () => {
         const res = await t.app.inject({ method: 'GET', url: `/api/sessions/${sessionId}`, headers: ona.headers });

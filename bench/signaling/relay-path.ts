@@ -9,6 +9,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { WebSocket } from 'ws';
+import { SpeakingLedger } from '../../src/modules/sessions/speaking-ledger.ts';
 import { SignalingService } from '../../src/modules/signaling/signaling.service.ts';
 import type { SignalingAdmission, SignalingSessions } from '../../src/modules/signaling/signaling.ports.ts';
 import { systemClock } from '../../src/shared/clock.ts';
@@ -43,10 +44,10 @@ const sessions: SignalingSessions = {
   setMediaState: () => Promise.resolve(),
   addSpeakingTime: () => Promise.resolve(),
   onChange: () => noop,
-  setUnwrittenSpeakingSource: noop,
 };
 const service = new SignalingService({
   sessions,
+  ledger: new SpeakingLedger(),
   clock: systemClock,
   rules: { reconnectWindowMs: 30_000, heartbeatTimeoutMs: 30_000 },
   logger: { info: noop, warn: noop, error: noop, debug: noop },

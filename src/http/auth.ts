@@ -34,11 +34,3 @@ export function currentUser(request: FastifyRequest): AuthUser {
   if (!request.user) throw new AppError('unauthenticated', 'AUTH_REQUIRED', 'Authentication required');
   return request.user;
 }
-
-/**
- * Requires the `admin` role.
- * @throws AppError `forbidden` / `ADMIN_ONLY`.
- */
-export function requireAdmin(user: AuthUser): void {
-  if (!user.roles.includes('admin')) throw new AppError('forbidden', 'ADMIN_ONLY', 'Only admins may do this');
-}

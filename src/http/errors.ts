@@ -10,8 +10,8 @@ export function installErrorHandling(app: FastifyInstance): void {
     const requestId = request.id;
     if (err instanceof AppError) {
       const status = HTTP_STATUS_BY_KIND[err.kind];
-      if (err.kind === 'rate_limited' && typeof err.details?.retryAfterS === 'number') {
-        reply.header('retry-after', String(err.details.retryAfterS));
+      if (err.kind === 'rate_limited' && typeof err.details?.retryAfterSeconds === 'number') {
+        reply.header('retry-after', String(err.details.retryAfterSeconds));
       }
       return reply.status(status).send({ error: { code: err.code, message: err.message, requestId, details: err.details } });
     }

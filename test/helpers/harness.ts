@@ -6,8 +6,10 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig, type AppConfig } from '../../src/config.ts';
 import { createServices, type Services } from '../../src/container.ts';
+import { startModules, stopModules } from '../../src/modules/module.ts';
 import type { DatabaseHandle } from '../../src/db/client.ts';
 import { ManualClock } from '../../src/shared/clock.ts';
+import { ManualTimers, type IntervalTimers } from '../../src/shared/timers.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { openTestDatabase } from './database.ts';
 
@@ -27,11 +29,13 @@ export interface TestApp {
   config: AppConfig;
   database: DatabaseHandle;
   clock: ManualClock;
+  /** The modules' own timers (signaling liveness): nothing fires until `timers.tick()`. */
+  timers: ManualTimers;
   /** Signs a token for a user (the app runs in development auth mode with an in-memory secret). */
   user(name: string, opts?: { admin?: boolean; tier?: 'free' | 'premium'; id?: string }): Promise<TestUser>;
   /** Starts listening on 127.0.0.1 on a free port. @returns the base URL, e.g. `http://127.0.0.1:40123`. */
   listen(): Promise<string>;
-  /** Runs every background sweep once at the clock's current time. */
+  /** Runs every background sweep once at the clock's current time (the shared jobs, then the modules' own sweeps). */
   runJobs(): Promise<void>;
   close(): Promise<void>;
 }
@@ -43,9 +47,11 @@ export interface TestApp {
  * @param logTo a stream receiving every log line at level trace (log assertions).
  * @param database an open database to share with another app (two instances of the service); the
  *   app does not close it. By default each app opens (and closes) a fresh one.
+ * @param timers the modules' own timers; by default `ManualTimers` (nothing fires by itself); the
+ *   benchmark passes real ones.
  */
 export async function createTestApp(
-  opts: { clock?: ManualClock; env?: Record<string, string>; logTo?: Writable; database?: DatabaseHandle } = {},
+  opts: { clock?: ManualClock; env?: Record<string, string>; logTo?: Writable; database?: DatabaseHandle; timers?: IntervalTimers } = {},
 ): Promise<TestApp> {
   const clock = opts.clock ?? new ManualClock(Math.floor(Date.now() / 60_000) * 60_000);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-test-'));
@@ -57,9 +63,12 @@ export async function createTestApp(
   });
   const database = opts.database ?? (await openTestDatabase());
   const logger = createLogger(config.logLevel, opts.logTo);
-  const services = createServices({ config, database, clock, logger });
+  // Modules' own timers (signaling liveness) fire only when a test ticks them: time is the manual clock's.
+  const timers = new ManualTimers();
+  const services = createServices({ config, database, clock, logger, timers: opts.timers ?? timers });
   const app = await buildApp({ config, services, database, clock, logger });
   await app.ready();
+  await startModules(services.modules);
   let closed = false;
   return {
     app,
@@ -67,6 +76,7 @@ export async function createTestApp(
     config,
     database,
     clock,
+    timers,
     async user(name, userOpts = {}) {
       const id = userOpts.id ?? `u-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
       const token = await services.auth.sign({
@@ -84,14 +94,18 @@ export async function createTestApp(
       return `http://127.0.0.1:${address.port}`;
     },
     async runJobs() {
+      // The shared runner's jobs, then the sweeps modules run on timers of their own (liveness).
       const failed = await services.jobs.runAll(clock.now());
+      for (const sweep of services.modules.flatMap((m) => m.ownSweeps ?? [])) {
+        await sweep.run(clock.now()).catch(() => failed.push(sweep.name));
+      }
       if (failed.length) throw new Error(`jobs failed: ${failed.join(', ')}`);
     },
     async close() {
       if (closed) return;
       closed = true;
       await services.jobs.stop();
-      await services.signaling.stop();
+      await stopModules(services.modules);
       await app.close();
       if (!opts.database) await database.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

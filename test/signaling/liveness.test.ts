@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { before, describe, test } from 'node:test';
 import WebSocket from 'ws';
+import { JobRunner } from '../../src/jobs/job-runner.ts';
 import type { TestApp, TestUser } from '../helpers/harness.ts';
 import { useListeningApp } from '../helpers/listening-app.ts';
 import type { TestSocket } from '../helpers/ws-client.ts';
-import { alive, assertNothing, privateSession, signalingUrl } from './support.ts';
+import { alive, assertNothing, privateSession, signalingUrl, waitUntil } from './support.ts';
 
 /**
  * Liveness (issue 4, seed 003 AC8, DESIGN 5): the server pings every socket; pongs and frames are
@@ -129,4 +130,42 @@ describe('signaling liveness', () => {
     }
     d.close();
   });
+
+  test('a job slower than JOBS_INTERVAL does not delay the heartbeat sweep: liveness runs on its own timer', async () => {
+    const { sessionId, users } = await privateSession(t, ['Slow Job Cy', 'Slow Job Di']);
+    const [cy, di] = users;
+    const c = await fixture.open(cy, sessionId);
+    await c.next('participant-list');
+    const d = await deafClient(di, sessionId);
+    await c.next('participant-joined');
+
+    // The shared job runner (every module's jobs) is stuck behind a sweep that does not finish.
+    let release!: () => void;
+    const stuck = new Promise<void>((resolve) => (release = resolve));
+    let slowRuns = 0;
+    const runner = new JobRunner(
+      [{ name: 'slow-matchmaking', run: () => ((slowRuns += 1), stuck) }, ...t.services.modules.flatMap((m) => m.jobs ?? [])],
+      { error: () => undefined, debug: () => undefined },
+    );
+    runner.start(60_000, () => t.clock.now());
+    try {
+      assert.equal(slowRuns, 1, 'the slow job is running');
+      const dClosed = once(d, 'close');
+      // 31 s without a sign of life from Di (Cy keeps talking); the liveness timer ticks meanwhile.
+      for (let elapsed = 0; elapsed < 31_000; elapsed += 500) {
+        t.clock.advance(500);
+        if (elapsed % 10_000 === 0) await alive(c);
+        t.timers.tick();
+      }
+      const [code] = (await dClosed) as [number];
+      assert.equal(code, 1006, 'the silent socket was terminated by the heartbeat sweep');
+      await waitUntil(() => !t.services.signaling.isConnected(sessionId, di.id), 'the drop was recorded');
+      assert.ok(t.services.signaling.isConnected(sessionId, cy.id), 'the live one stays');
+      assert.equal(slowRuns, 1, 'while the shared runner was still stuck on its first run');
+    } finally {
+      release();
+      await runner.stop();
+    }
+  });
 });
+

@@ -11,6 +11,7 @@
  * distort both.
  */
 import { ManualClock } from '../../../src/shared/clock.ts';
+import { realTimers } from '../../../src/shared/timers.ts';
 import { createTestApp, type TestUser } from '../../../test/helpers/harness.ts';
 import { runServerChild, userIds } from './common.ts';
 
@@ -46,7 +47,7 @@ const clock = new TickingClock(Math.floor(Date.now() / 60_000) * 60_000);
 const passedEnv = Object.fromEntries(
   Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && (e[0].startsWith('SIGNALING_') || e[0].startsWith('RULES_') || e[0] === 'REDIS_URL')),
 );
-const t = await createTestApp({ clock, env: passedEnv });
+const t = await createTestApp({ clock, env: passedEnv, timers: realTimers });
 const cutoffMs = t.config.rules.registrationCutoffMs;
 
 async function inject(method: 'GET' | 'POST', url: string, user: TestUser, payload?: unknown): Promise<{ statusCode: number; body: string; json: () => unknown }> {
@@ -109,7 +110,7 @@ const setupSeconds = (performance.now() - began) / 1000;
 const setupDetail = `slots ${(slotsMs / 1000).toFixed(1)} s, registrations ${(registrationsMs / 1000).toFixed(1)} s, matchmaking and lookups ${(setupSeconds - (slotsMs + registrationsMs) / 1000).toFixed(1)} s`;
 
 const baseUrl = await t.listen();
-t.services.signaling.startPings(Math.max(5_000, Math.floor(t.config.rules.heartbeatTimeoutMs / 3)));
+// The harness started the modules: signaling's liveness timer (pings, heartbeat sweep) runs.
 
 runServerChild(
   {

@@ -188,7 +188,16 @@ export class AuthService {
   }
 }
 
-/** True when the user holds the `admin` role. */
-export function isAdmin(user: AuthUser): boolean {
+/** True when the user holds the `admin` role (DESIGN 4.1: admins manage slots, courses and read the outbox). */
+export function isAdmin(user: Pick<AuthUser, 'roles'>): boolean {
   return user.roles.includes('admin');
+}
+
+/**
+ * Requires the `admin` role; the one place every admin-only action checks it.
+ * @param action what the caller tried, for the message ("create time slots").
+ * @throws AppError forbidden/ADMIN_ONLY.
+ */
+export function requireAdmin(user: Pick<AuthUser, 'roles'>, action: string): void {
+  if (!isAdmin(user)) throw new AppError('forbidden', 'ADMIN_ONLY', `Only admins may ${action}`);
 }

@@ -16,7 +16,7 @@ export class AttemptLimiter {
   constructor(private readonly limits: AttemptLimits) {}
 
   /** @returns seconds until `key` may try again, or 0 when it may try now. */
-  retryAfterS(key: string, now: number): number {
+  retryAfterSeconds(key: string, now: number): number {
     const list = this.prune(key, now);
     if (list.length < this.limits.maxFailures) return 0;
     return Math.max(1, Math.ceil((list[0] + this.limits.windowMs - now) / 1000));

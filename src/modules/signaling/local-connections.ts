@@ -1,4 +1,4 @@
-import type { Connection } from './signaling.state.ts';
+import type { Connection } from './connection.ts';
 
 /**
  * The sockets this instance holds: sessionId → userId → current connection. Synchronous and

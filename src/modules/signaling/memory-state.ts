@@ -1,5 +1,5 @@
 import type { SignalingSessionChange } from './signaling.ports.ts';
-import type { PeerView } from './signaling.schemas.ts';
+import type { SignalingParticipant } from './signaling.schemas.ts';
 import type {
   ClaimOutcome,
   ClusterMessage,
@@ -20,7 +20,7 @@ export class MemorySignalingState implements SignalingState {
   readonly shared = false;
   readonly refreshIntervalMs = Number.POSITIVE_INFINITY;
   /** sessionId → userId → presence. */
-  private readonly presence = new Map<string, Map<string, { owner: string; view: PeerView }>>();
+  private readonly presence = new Map<string, Map<string, { owner: string; view: SignalingParticipant }>>();
   /** userId → sessions the user is present in (the per-user socket cap). */
   private readonly userSessions = new Map<string, Set<string>>();
   /** Keyed by `pairKey`. */
@@ -70,7 +70,7 @@ export class MemorySignalingState implements SignalingState {
     return { owner, drop };
   }
 
-  async updateView(sessionId: string, userId: string, owner: string, view: PeerView): Promise<void> {
+  async updateView(sessionId: string, userId: string, owner: string, view: SignalingParticipant): Promise<void> {
     const entry = this.presence.get(sessionId)?.get(userId);
     if (entry?.owner === owner) entry.view = view;
   }

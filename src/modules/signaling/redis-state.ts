@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { SignalingLogger, SignalingSessionChange } from './signaling.ports.ts';
-import type { PeerView } from './signaling.schemas.ts';
+import type { SignalingParticipant } from './signaling.schemas.ts';
 import type {
   ClaimOutcome,
   ClusterMessage,
@@ -23,7 +23,7 @@ import { ENDED_MEMORY_MS } from './memory-state.ts';
  *   `heartbeatTtlMs`, refreshed on heartbeats and pongs and by the owner's sweep; once it is gone
  *   while the user is still in `session:ws:*`, the instance holding the socket is presumed dead
  *   and any survivor turns the entry into a drop (`claimOrphans`);
- * - `session:peers:{sessionId}` hash userId → JSON `PeerView` (`participant-list` across instances);
+ * - `session:peers:{sessionId}` hash userId → JSON `SignalingParticipant` (`participant-list` across instances);
  * - `signaling:user:{userId}` hash sessionId → owner (the per-user socket cap);
  * - `signaling:sessions` set of session ids with presence (what `claimOrphans` walks);
  * - `signaling:drops` sorted set `{sessionId}\n{userId}` scored by drop time (reconnect windows);
@@ -300,8 +300,8 @@ export class RedisSignalingState implements SignalingState {
     if (reply[0] === 'ended') return { ok: false, refused: 'ended', endedReason: String(reply[1]) };
     if (reply[0] === 'cap') return { ok: false, refused: 'too-many-sockets' };
     const [, previous, dropped, flat] = reply as [string, string, string, string[]];
-    const peers: PeerView[] = [];
-    for (let i = 0; i < flat.length; i += 2) peers.push(JSON.parse(flat[i + 1]) as PeerView);
+    const peers: SignalingParticipant[] = [];
+    for (let i = 0; i < flat.length; i += 2) peers.push(JSON.parse(flat[i + 1]) as SignalingParticipant);
     return {
       ok: true,
       previousOwner: previous === '' ? null : previous,
@@ -319,7 +319,7 @@ export class RedisSignalingState implements SignalingState {
     return { owner: owner === '' ? null : owner, drop: dropped === '' ? null : { sessionId, userId, droppedAtMs: Number(dropped) } };
   }
 
-  async updateView(sessionId: string, userId: string, owner: string, view: PeerView): Promise<void> {
+  async updateView(sessionId: string, userId: string, owner: string, view: SignalingParticipant): Promise<void> {
     await this.call('updateView', sessionId, userId, owner, JSON.stringify(view));
   }
 

@@ -13,7 +13,7 @@ import {
   type IceCandidate,
   type ServerMessage,
 } from './signaling.schemas.ts';
-import type { Connection } from './signaling.state.ts';
+import type { Connection } from './connection.ts';
 
 /** What a message handler may do. Implemented by `SignalingService`; handlers never see sockets. */
 export interface HandlerContext {
@@ -106,7 +106,7 @@ const relayIceCandidate: MessageHandler<IceCandidateMessage> = (ctx, conn, msg) 
 /** `media-state`: stored on the participant, then broadcast to the others with `userId`. */
 const updateMediaState: MessageHandler<MediaStateMessage> = async (ctx, conn, msg) => {
   const state = { micEnabled: msg.micEnabled, cameraEnabled: msg.cameraEnabled };
-  await ctx.sessions.setMediaState(conn.sessionId, conn.userId, state, ctx.clock.now());
+  await ctx.sessions.setMediaState(conn.sessionId, conn.userId, state);
   if (conn.gone) return; // closed meanwhile: its successor (if any) announced its own state
   conn.micEnabled = state.micEnabled;
   conn.cameraEnabled = state.cameraEnabled;

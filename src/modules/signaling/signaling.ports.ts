@@ -1,6 +1,7 @@
 /**
- * What signaling needs from the rest of the service. `SessionsService` satisfies
- * `SignalingSessions` structurally; signaling never touches the sessions repository.
+ * What signaling needs from the rest of the service. The sessions module's participation
+ * (`SessionsService.participation`) satisfies `SignalingSessions`; signaling never touches the
+ * sessions repository.
  */
 
 /** A committed session change that connected clients must hear about. */
@@ -22,7 +23,7 @@ export interface SignalingAdmission {
   };
 }
 
-/** The sessions operations signaling calls (implemented by `SessionsService`). */
+/** The sessions operations signaling calls (implemented by the sessions module's `SessionParticipation`). */
 export interface SignalingSessions {
   /**
    * Checks that `userId` may signal in `sessionId` at `now`.
@@ -37,7 +38,7 @@ export interface SignalingSessions {
   /** The drop became final at `leftAt`; may end the session `all_left` (reported via `onChange`). */
   markLeft(sessionId: string, userId: string, leftAt: Date, now: Date): Promise<void>;
   /** Stores the participant's microphone and camera state. */
-  setMediaState(sessionId: string, userId: string, state: { micEnabled: boolean; cameraEnabled: boolean }, now: Date): Promise<void>;
+  setMediaState(sessionId: string, userId: string, state: { micEnabled: boolean; cameraEnabled: boolean }): Promise<void>;
   /**
    * Adds a speaking stretch reported over signaling (`speaking` messages); the sessions service
    * bounds the total by the participant's presence.
@@ -49,12 +50,6 @@ export interface SignalingSessions {
    * instances itself). @returns the unsubscribe function.
    */
   onChange(listener: (change: SignalingSessionChange) => void): () => void;
-  /**
-   * Registers where the sessions service reads speaking time signaling has not written yet
-   * (ms per user id up to `nowMs`), when it closes a participation or ends a session on this
-   * instance; signaling then drops that time instead of writing it (it is in the events).
-   */
-  setUnwrittenSpeakingSource(source: (sessionId: string, userId: string | null, nowMs: number) => ReadonlyMap<string, number>): void;
 }
 
 /** A pino-like logger: structured fields first, then the message. */

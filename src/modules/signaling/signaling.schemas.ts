@@ -138,3 +138,4 @@ export const TicketResponse = Type.Object({
   expiresAt: Type.String({ format: 'date-time' }),
 });
 export type TicketResponse = Static<typeof TicketResponse>;
+export type SignalingParticipant = PeerView;

@@ -1,5 +1,5 @@
 import type { SignalingSessionChange } from './signaling.ports.ts';
-import type { PeerView } from './signaling.schemas.ts';
+import type { SignalingParticipant } from './signaling.schemas.ts';
 
 /**
  * The signaling state shared by every instance of the service, behind one port with two
@@ -12,72 +12,13 @@ import type { PeerView } from './signaling.schemas.ts';
  *   pending drops in a sorted set, and pub/sub between instances (one channel per instance for
  *   relays and broadcasts, one channel for session changes).
  *
- * Sockets never leave the instance that accepted them: the service keeps them in its own
- * `LocalConnections`, and asks this port who is connected where. Every operation that decides
+ * The port is three ports by what they are: `PresenceStore`, `TicketStore`, `ClusterBus`; each
+ * part of signaling takes only the one it needs. Sockets never leave the instance that accepted
+ * them: the service keeps them in its own `LocalConnections`, and asks the presence store who is
+ * connected where. Every operation that decides
  * something (claiming presence, taking a drop, a ticket) is atomic, so several instances never
  * both announce or finalize the same thing. Calls are applied in the order they are made.
  */
-
-/** The part of a `ws` socket the service uses (so tests and other transports can stand in). */
-export interface SignalingSocket {
-  /** `ws` ready states: 0 connecting, 1 open, 2 closing, 3 closed. */
-  readonly readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  /** Destroys the socket without a closing handshake (dead peers). */
-  terminate(): void;
-  ping(): void;
-}
-
-/**
- * The byte stream under a signaling socket (a `net.Socket`): corked while frames for it are
- * collected, so that every frame sent to it in one event-loop turn leaves in one `writev`.
- */
-export interface SignalingTransport {
-  cork(): void;
-  uncork(): void;
-  readonly destroyed: boolean;
-}
-
-/** One accepted signaling connection on this instance. Mutable fields belong to the service. */
-export interface Connection {
-  /** Instance-unique number. */
-  readonly id: number;
-  /** `{instanceId}:{id}`: the value stored in presence (`session:ws:{sessionId}`). */
-  readonly owner: string;
-  readonly sessionId: string;
-  readonly userId: string;
-  readonly displayName: string;
-  role: 'host' | 'participant';
-  readonly socket: SignalingSocket;
-  /** The socket's byte stream, to coalesce writes; `null` when unknown (frames then leave one by one). */
-  readonly transport: SignalingTransport | null;
-  /** True while `transport` is corked until the end of this event-loop turn. */
-  corked: boolean;
-  micEnabled: boolean;
-  cameraEnabled: boolean;
-  /** Last sign of life (any frame or pong), epoch ms of the injected clock. */
-  lastSeenMs: number;
-  /** When its shared heartbeat key was last refreshed (epoch ms of the injected clock). */
-  refreshedAtMs: number;
-  /** Set while presence is being claimed; frames and a close wait for it. */
-  joining: Promise<void> | null;
-  /** True once presence was claimed (the connection counts for the others). */
-  joined: boolean;
-  /** True once the connection no longer counts: closed, replaced, timed out, left, or its session ended. */
-  gone: boolean;
-  /** Tail of the connection's serial task chain; `null` when idle (the fast path is synchronous). */
-  tail: Promise<void> | null;
-  /** Message budget (token bucket): tokens left and when it was last refilled (epoch ms). */
-  budget: number;
-  budgetAtMs: number;
-  /** Start of the current speaking stretch (epoch ms), or `null` when not speaking. */
-  speakingSinceMs: number | null;
-  /** Speaking time not yet written to the database, in ms. */
-  speakingPendingMs: number;
-  /** When speaking time was last written (epoch ms). */
-  speakingFlushedAtMs: number;
-}
 
 /** A connection that closed and whose user may still come back (DESIGN 4.6). */
 export interface PendingDrop {
@@ -94,7 +35,7 @@ export interface PresenceClaim {
   /** `Connection.owner`. */
   owner: string;
   /** How the others see the participant (`participant-list`). */
-  view: PeerView;
+  view: SignalingParticipant;
   /** Epoch ms (injected clock). */
   atMs: number;
   /** Sessions a user may be connected to at once, across instances. */
@@ -110,7 +51,7 @@ export type ClaimOutcome =
       /** The user's pending drop in this session, now taken (the caller decides if it is in the window). */
       drop: PendingDrop | null;
       /** Everyone connected to the session, this user included. */
-      peers: PeerView[];
+      peers: SignalingParticipant[];
     }
   | { ok: false; refused: 'ended'; endedReason: string }
   | { ok: false; refused: 'too-many-sockets' };
@@ -141,19 +82,17 @@ export type ClusterMessage =
   /** A committed session change that happened on another instance. */
   | { kind: 'change'; change: SignalingSessionChange };
 
-/** Shared presence, pending drops, ended sessions, tickets, and fan-out to other instances. */
-export interface SignalingState {
+/**
+ * Who is connected where, pending drops and ended sessions, shared by every instance (seed 003
+ * `session:ws:{sessionId}`, `session:heartbeat:{sessionId}:{userId}`).
+ */
+export interface PresenceStore {
   /** This instance's id (no `:`); `Connection.owner` starts with it. */
   readonly instanceId: string;
   /** True when other instances may hold sockets of the same sessions (fan-out is needed). */
   readonly shared: boolean;
   /** Minimum time between two refreshes of one connection's heartbeat key (`Infinity`: never needed). */
   readonly refreshIntervalMs: number;
-
-  /** Connects and starts receiving `ClusterMessage`s. Resolves once messages can be received. */
-  start(onMessage: (message: ClusterMessage) => void): Promise<void>;
-  /** Stops receiving and releases connections (pending calls complete first). */
-  stop(): Promise<void>;
 
   /**
    * Makes `owner` the user's current connection in the session unless the session ended or the
@@ -171,7 +110,7 @@ export interface SignalingState {
    */
   evict(sessionId: string, userId: string): Promise<{ owner: string | null; drop: PendingDrop | null }>;
   /** Updates how the others see the participant, if `owner` is still current. */
-  updateView(sessionId: string, userId: string, owner: string, view: PeerView): Promise<void>;
+  updateView(sessionId: string, userId: string, owner: string, view: SignalingParticipant): Promise<void>;
   /** Refreshes heartbeat keys and presence TTLs of entries still owned as given. */
   refresh(entries: PresenceRefresh[]): Promise<void>;
   /** Removes and returns the pending drops at or before `cutoffMs` (each one to one caller only). */
@@ -185,12 +124,18 @@ export interface SignalingState {
   endSession(sessionId: string, reason: string, atMs: number): Promise<void>;
   /** Forgets what expired by `nowMs` (ended sessions, tickets) where the store has no TTLs. */
   prune(nowMs: number): Promise<void>;
+}
 
+/** Single-use signaling tickets, shared so that any instance can redeem one. */
+export interface TicketStore {
   /** Stores a ticket under its digest for `ttlMs`. */
   putTicket(digest: string, grant: TicketGrant, ttlMs: number): Promise<void>;
   /** Removes and returns a ticket (single use), or `null`. */
   takeTicket(digest: string): Promise<TicketGrant | null>;
+}
 
+/** Messages between instances: frames for their sockets, kicks, session changes. */
+export interface ClusterBus {
   /**
    * Delivers `frame` to `toUserId`'s socket held by another instance.
    * @returns false when no other live instance holds that user in the session.
@@ -202,6 +147,17 @@ export interface SignalingState {
   kick(sessionId: string, userId: string, owner: string, code: number, reason: string): Promise<void>;
   /** Tells the other instances about a session change. */
   publishChange(change: SignalingSessionChange): Promise<void>;
+}
+
+/**
+ * The three ports in one adapter, as both implementations provide them (the Redis adapter keeps
+ * its Lua scripts together), with the adapter's lifecycle.
+ */
+export interface SignalingState extends PresenceStore, TicketStore, ClusterBus {
+  /** Connects and starts receiving `ClusterMessage`s. Resolves once messages can be received. */
+  start(onMessage: (message: ClusterMessage) => void): Promise<void>;
+  /** Stops receiving and releases connections (pending calls complete first). */
+  stop(): Promise<void>;
 }
 
 /** The instance part of a `Connection.owner` value (`{instanceId}:{connectionId}`). */

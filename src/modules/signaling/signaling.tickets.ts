@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Clock } from '../../shared/clock.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { SignalingSessions } from './signaling.ports.ts';
-import type { SignalingState } from './signaling.state.ts';
+import type { TicketStore } from './signaling.state.ts';
 
 /** Every ticket starts with this; a JWT never does (its first part is base64url JSON, `eyJ…`). */
 export const TICKET_PREFIX = 'st_';
@@ -17,7 +17,7 @@ export const TICKET_PREFIX = 'st_';
 export class SignalingTickets {
   constructor(
     private readonly deps: {
-      state: SignalingState;
+      state: TicketStore;
       sessions: Pick<SignalingSessions, 'authorizeSignaling'>;
       clock: Clock;
       ttlMs: number;

@@ -3,7 +3,7 @@ import type { RuleSettings } from '../../config.ts';
 import type { Executor } from '../../db/client.ts';
 import { AppError } from '../../shared/errors.ts';
 import { decodeCursor, encodeCursor } from '../../shared/pagination.ts';
-import type { AuthUser } from '../auth/auth.service.ts';
+import { requireAdmin, type AuthUser } from '../auth/auth.service.ts';
 import { isValidTimeZone, localTimeOf, occurrencesBetween, type Recurrence } from './slot-generation.ts';
 import { slotsRepository, type SlotListRow, type SlotRow } from './slots.repository.ts';
 
@@ -79,7 +79,7 @@ export class SlotsService {
    * @throws AppError `forbidden`/`ADMIN_ONLY`, `validation`/`INVALID_SLOT`.
    */
   async createSlot(user: AuthUser, input: CreateSlotInput, now: Date): Promise<SlotView> {
-    if (!user.roles.includes('admin')) throw new AppError('forbidden', 'ADMIN_ONLY', 'Only admins may create time slots');
+    requireAdmin(user, 'create time slots');
     const start = new Date(input.startTime);
     const recurrence = input.recurrence ?? 'once';
     const timeZone = input.timeZone ?? 'UTC';
@@ -175,7 +175,7 @@ export class SlotsService {
    * @throws AppError `forbidden`/`ADMIN_ONLY`, `not_found`/`SLOT_NOT_FOUND`.
    */
   async setActive(user: AuthUser, id: string, isActive: boolean, scope: 'slot' | 'series', now: Date): Promise<SlotView> {
-    if (!user.roles.includes('admin')) throw new AppError('forbidden', 'ADMIN_ONLY', 'Only admins may change time slots');
+    requireAdmin(user, 'change time slots');
     const slot = await slotsRepository.findById(this.db, id);
     if (!slot) throw new AppError('not_found', 'SLOT_NOT_FOUND', 'No such time slot');
     if (scope === 'series' && slot.seriesId && !isActive) {

@@ -12,7 +12,7 @@ export interface OutboxPosition {
 }
 
 /** SQL of the transactional outbox. */
-export const eventsRepository = {
+export const outboxRepository = {
   async insert(db: Executor, row: Omit<OutboxRow, 'seq' | 'txId' | 'publishedAt'>): Promise<void> {
     await db.insert(outboxEvents).values(row);
   },

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { currentUser } from '../../http/auth.ts';
 import { errorResponses } from '../../http/schemas.ts';
-import type { EventsService } from './events.service.ts';
+import type { OutboxService } from './outbox.service.ts';
 
 const CloudEventSchema = Type.Object({
   specversion: Type.Literal('1.0'),
@@ -18,7 +18,7 @@ const CloudEventSchema = Type.Object({
 });
 
 /** `GET /api/admin/events`: the outbox, for admins (DESIGN 4.4). */
-export async function eventsRoutes(app: FastifyInstance, deps: { events: EventsService }): Promise<void> {
+export async function outboxRoutes(app: FastifyInstance, deps: { outbox: OutboxService }): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   r.get(
     '/api/admin/events',
@@ -36,6 +36,6 @@ export async function eventsRoutes(app: FastifyInstance, deps: { events: EventsS
         response: { 200: Type.Object({ items: Type.Array(CloudEventSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses },
       },
     },
-    async (request) => deps.events.list(currentUser(request), request.query.after, request.query.limit ?? 100),
+    async (request) => deps.outbox.list(currentUser(request), request.query.after, request.query.limit ?? 100),
   );
 }

@@ -1,0 +1,25 @@
+import type { ModuleContext, ServiceModule } from '../module.ts';
+import { authRoutes, publicAuthRoutes } from './auth.routes.ts';
+import { AuthService } from './auth.service.ts';
+
+/**
+ * Authentication (DESIGN 4.1): verifies the platform's JWTs; development sign-in without a secret.
+ * @throws Error when development auth is refused (production without JWT_SECRET nor AUTH_JWKS_URL).
+ */
+export function createAuthModule(ctx: ModuleContext): ServiceModule<AuthService> {
+  const { config, clock } = ctx;
+  const auth = AuthService.create({
+    jwtSecret: config.jwtSecret,
+    jwksUrl: config.authJwksUrl,
+    issuer: config.jwtIssuer,
+    audience: config.jwtAudience,
+    dataDir: config.dataDir,
+    production: config.nodeEnv === 'production',
+  });
+  return {
+    name: 'auth',
+    service: auth,
+    publicRoutes: (scope) => publicAuthRoutes(scope, { auth, clock }),
+    routes: (scope) => authRoutes(scope),
+  };
+}

@@ -1,0 +1,69 @@
+import type { AuthUser } from '../auth/auth.service.ts';
+import type { AttemptLimiter } from './attempt-limiter.ts';
+import { normaliseInviteCode } from './invite-code.ts';
+import type { SessionCore } from './session-core.ts';
+import { checkSessionLimits } from './session-limits.ts';
+import { newParticipantRow } from './session-rows.ts';
+import { SessionErrors } from './sessions.errors.ts';
+import { sessionsRepository } from './sessions.repository.ts';
+
+/** The failed-attempt limiters of invite codes (issue 3): one per user, one per address. */
+export interface InviteAttemptLimiters {
+  perUser: AttemptLimiter;
+  perAddress: AttemptLimiter;
+}
+
+/**
+ * Seed 002 AC3: joins a live private session by its invite code as `participant`, `waiting`
+ * until connected, if a seat is free (members who have not left count) and the user's limits
+ * allow. A member who had left takes a seat again; one still present changes nothing. Wrong codes
+ * count against the caller's user and address.
+ * @returns the session id and whether a seat was taken (false: already a member).
+ * @throws AppError rate_limited/RATE_LIMITED (details.retryAfterSeconds), not_found/INVITE_CODE_NOT_FOUND,
+ *   conflict/SESSION_FULL, limit_reached/TOO_MANY_ACTIVE_SESSIONS or DAILY_SESSION_LIMIT.
+ */
+export async function joinByCode(
+  core: SessionCore,
+  limiters: InviteAttemptLimiters,
+  user: AuthUser,
+  input: { inviteCode: string; recordingConsent?: boolean },
+  context: { address: string },
+  now: Date,
+): Promise<{ sessionId: string; created: boolean }> {
+  const userKey = `user:${user.id}`;
+  const addressKey = `address:${context.address}`;
+  const nowMs = now.getTime();
+  const retryAfterSeconds = Math.max(limiters.perUser.retryAfterSeconds(userKey, nowMs), limiters.perAddress.retryAfterSeconds(addressKey, nowMs));
+  if (retryAfterSeconds > 0) throw SessionErrors.inviteCodeRateLimited(retryAfterSeconds);
+
+  const code = normaliseInviteCode(input.inviteCode);
+  const session = code ? await sessionsRepository.findLiveByInviteCode(core.db, code) : undefined;
+  if (!session) {
+    limiters.perUser.recordFailure([userKey], nowMs);
+    limiters.perAddress.recordFailure([addressKey], nowMs);
+    throw SessionErrors.inviteCodeNotFound();
+  }
+  const consent = input.recordingConsent ?? false;
+  const created = await core.transact(async (tx) => {
+    await sessionsRepository.lockUser(tx, user.id);
+    const locked = await sessionsRepository.lockById(tx, session.id);
+    if (!locked || locked.status === 'ended') throw SessionErrors.inviteCodeNotFound();
+    const members = await sessionsRepository.listParticipants(tx, locked.id);
+    const mine = members.find((m) => m.userId === user.id);
+    if (mine && mine.leftAt === null) return false;
+    if (members.filter((m) => m.leftAt === null).length >= locked.maxParticipants) throw SessionErrors.full();
+    await checkSessionLimits(tx, user, now, !mine);
+    if (mine) {
+      await sessionsRepository.updateParticipant(tx, mine.id, { leftAt: null, leftReason: null, status: 'waiting', recordingConsent: consent, role: 'participant' });
+    } else {
+      await sessionsRepository.insertParticipants(tx, [newParticipantRow(locked.id, { userId: user.id, displayName: user.name, role: 'participant', recordingConsent: consent }, now)]);
+    }
+    await sessionsRepository.updateSession(tx, locked.id, {
+      recordingEnabled: consent || members.some((m) => m.userId !== user.id && m.leftAt === null && m.recordingConsent),
+      lastPresenceAt: now,
+      updatedAt: now,
+    });
+    return true;
+  });
+  return { sessionId: session.id, created };
+}

@@ -1,0 +1,98 @@
+import type { SessionCore } from './session-core.ts';
+import { boundedSpeakingMs, presenceMsUpTo, presenceUpTo } from './presence.ts';
+import { SessionErrors } from './sessions.errors.ts';
+import { sessionsRepository } from './sessions.repository.ts';
+import { endsAt, iso, toParticipantView, type SessionChange, type SignalingAdmissionView, type SessionView } from './sessions.views.ts';
+
+/**
+ * Participation and presence, as signaling reports them (seed 002 AC4, seed 003 AC1, AC6, AC8;
+ * DESIGN 4.6): who may open signaling, connected / dropped / left, media state and speaking
+ * time. Signaling reaches it through its `SignalingSessions` port (`SessionsService` passes
+ * these through); it never touches the sessions repository.
+ */
+export class SessionParticipation {
+  constructor(private readonly core: SessionCore) {}
+
+  /** Subscribes to committed session changes. @returns the unsubscribe function. */
+  onChange(listener: (change: SessionChange) => void): () => void {
+    return this.core.onChange(listener);
+  }
+
+  /**
+   * Seed 003 AC1: checks that `userId` may open signaling in `sessionId` at `now`: a member who
+   * did not leave on purpose, of a session that is active, or waiting (slot sessions: inside the
+   * join window, `RULES_JOIN_WINDOW`).
+   * @throws AppError not_found/SESSION_NOT_FOUND, forbidden/NOT_A_PARTICIPANT, forbidden/LEFT_SESSION,
+   *   conflict/SESSION_ENDED, conflict/JOIN_WINDOW_NOT_OPEN.
+   */
+  async authorizeSignaling(sessionId: string, userId: string, now: Date): Promise<SignalingAdmissionView> {
+    const { db, rules } = this.core;
+    // One query on the way in: at a slot start every member is admitted within seconds.
+    const found = await sessionsRepository.findParticipation(db, sessionId, userId);
+    if (!found) {
+      if (!(await sessionsRepository.findById(db, sessionId))) throw SessionErrors.notFound();
+      throw SessionErrors.notAParticipant();
+    }
+    const { session: row, participant } = found;
+    if (row.status === 'ended') throw SessionErrors.ended();
+    if (participant.leftReason === 'left') throw SessionErrors.leftSession(row.type === 'private');
+    if (row.status === 'waiting' && row.scheduledStartAt && now.getTime() < row.scheduledStartAt.getTime() - rules.joinWindowMs) {
+      throw SessionErrors.joinWindowNotOpen(new Date(row.scheduledStartAt.getTime() - rules.joinWindowMs).toISOString());
+    }
+    return {
+      session: { id: row.id, status: row.status as SessionView['status'], startedAt: iso(row.startedAt), endsAt: endsAt(row, rules) },
+      participant: toParticipantView(participant),
+    };
+  }
+
+  /** A signaling connection was accepted: the participant is `connected` (joinedAt set once). */
+  async markConnected(sessionId: string, userId: string, now: Date): Promise<void> {
+    // One statement; `lastPresenceAt` is on the participant, not the session row: a lifecycle
+    // sweep holding the session (SKIP LOCKED) must not be delayed.
+    await sessionsRepository.markConnected(this.core.db, sessionId, userId, now);
+  }
+
+  /** The signaling connection dropped: `disconnected`, presence counted up to `now`. */
+  async markDropped(sessionId: string, userId: string, now: Date): Promise<void> {
+    await this.core.db.transaction(async (tx) => {
+      const p = await sessionsRepository.lockParticipant(tx, sessionId, userId);
+      if (!p || p.status !== 'connected') return;
+      await sessionsRepository.updateParticipant(tx, p.id, { status: 'disconnected', connectedSince: null, presenceSeconds: presenceUpTo(p, now), lastPresenceAt: now });
+    });
+  }
+
+  /**
+   * A drop became final (the reconnect window passed, seed 000 §7.2): `leftAt` is the drop time,
+   * `participant.left` is recorded, a host hands over, and the session may end `all_left`.
+   */
+  async markLeft(sessionId: string, userId: string, leftAt: Date, now: Date): Promise<void> {
+    await this.core.transact(async (tx, after) => {
+      const session = await sessionsRepository.lockById(tx, sessionId);
+      const p = await sessionsRepository.lockParticipant(tx, sessionId, userId);
+      if (!session || !p || p.status === 'connected' || p.leftAt !== null || session.status === 'ended') return; // came back, or already closed
+      await this.core.closeParticipation(tx, after, session, p, { leftAt, reason: 'disconnected' }, now);
+    });
+  }
+
+  /** Stores a participant's microphone and camera state (seed 000 §3.3). */
+  async setMediaState(sessionId: string, userId: string, state: { micEnabled: boolean; cameraEnabled: boolean }): Promise<void> {
+    const p = await sessionsRepository.findParticipant(this.core.db, sessionId, userId);
+    if (!p) return;
+    await sessionsRepository.updateParticipant(this.core.db, p.id, { micEnabled: state.micEnabled, cameraEnabled: state.cameraEnabled });
+  }
+
+  /**
+   * Adds a stretch of speaking reported over signaling (seed 002 AC4), never beyond the
+   * participant's presence up to `now` (`presence.ts`).
+   * @param seconds length of the stretch, in seconds (fractions kept to the ms).
+   */
+  async addSpeakingTime(sessionId: string, userId: string, seconds: number, now: Date): Promise<void> {
+    if (!(seconds > 0) || !Number.isFinite(seconds)) return;
+    await this.core.db.transaction(async (tx) => {
+      const p = await sessionsRepository.lockParticipant(tx, sessionId, userId);
+      if (!p) return;
+      const speakingTimeMs = boundedSpeakingMs(p.speakingTimeMs, seconds * 1000, presenceMsUpTo(p, now));
+      if (speakingTimeMs !== p.speakingTimeMs) await sessionsRepository.updateParticipant(tx, p.id, { speakingTimeMs });
+    });
+  }
+}

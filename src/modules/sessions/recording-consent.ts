@@ -1,0 +1,21 @@
+import type { AuthUser } from '../auth/auth.service.ts';
+import type { SessionCore } from './session-core.ts';
+import { SessionErrors } from './sessions.errors.ts';
+import { sessionsRepository } from './sessions.repository.ts';
+
+/**
+ * Seed 000 §5.4: records the caller's recording consent (chosen before joining, `POST …/consent`);
+ * the session's `recordingEnabled` is true while at least one member who has not left consents.
+ * @throws AppError not_found/SESSION_NOT_FOUND, conflict/SESSION_ENDED.
+ */
+export async function setRecordingConsent(core: SessionCore, user: AuthUser, sessionId: string, consent: boolean, now: Date): Promise<void> {
+  await core.transact(async (tx) => {
+    const session = await core.lockAsMember(tx, sessionId, user.id);
+    if (session.status === 'ended') throw SessionErrors.ended();
+    const members = await sessionsRepository.listParticipants(tx, sessionId);
+    const me = members.find((m) => m.userId === user.id)!;
+    await sessionsRepository.updateParticipant(tx, me.id, { recordingConsent: consent });
+    const anyone = members.some((m) => (m.id === me.id ? consent : m.recordingConsent && m.leftAt === null));
+    await sessionsRepository.updateSession(tx, sessionId, { recordingEnabled: anyone, updatedAt: now });
+  });
+}
