@@ -75,7 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Unauthenticated API routes, limited per address.
   await app.register(async (scope) => {
-    await scope.register(fastifyRateLimit, { max: Math.max(30, Math.floor(config.rateLimitPerMinute / 10)), timeWindow: 60_000 });
+    await scope.register(fastifyRateLimit, { max: Math.max(30, Math.floor(config.server.rateLimitPerMinute / 10)), timeWindow: 60_000 });
     await publicAuthRoutes(scope, { auth: services.auth, clock });
   });
 
@@ -85,7 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     scope.addHook('onRequest', authenticate(services.auth));
     await scope.register(fastifyRateLimit, {
       hook: 'preHandler',
-      max: config.rateLimitPerMinute,
+      max: config.server.rateLimitPerMinute,
       timeWindow: 60_000,
       keyGenerator: (request) => (request.user ? `user:${request.user.id}` : `ip:${request.ip}`),
     });
@@ -105,7 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       signaling: services.signaling,
       tickets: services.signalingTickets,
       clock,
-      allowedOrigins: config.allowedOrigins,
+      allowedOrigins: config.server.allowedOrigins,
     });
   });
   // With REDIS_URL, serve only once this instance hears the others (fails start-up if Redis is down).

@@ -36,12 +36,12 @@ export function createServices(deps: { config: AppConfig; database: DatabaseHand
   const { config, database, clock, logger } = deps;
   const db = database.db;
   const auth = AuthService.create({
-    jwtSecret: config.jwtSecret,
-    jwksUrl: config.authJwksUrl,
-    issuer: config.jwtIssuer,
-    audience: config.jwtAudience,
-    dataDir: config.dataDir,
-    production: config.nodeEnv === 'production',
+    jwtSecret: config.auth.jwtSecret,
+    jwksUrl: config.auth.jwksUrl,
+    issuer: config.auth.jwtIssuer,
+    audience: config.auth.jwtAudience,
+    dataDir: config.server.dataDir,
+    production: config.server.nodeEnv === 'production',
   });
   const slots = new SlotsService(db, config.rules);
   const registrations = new RegistrationsService(db, config.rules, slots);

@@ -56,7 +56,7 @@ export async function createTestApp(
     ...opts.env,
   });
   const database = opts.database ?? (await openTestDatabase());
-  const logger = createLogger(config.logLevel, opts.logTo);
+  const logger = createLogger(config.server.logLevel, opts.logTo);
   const services = createServices({ config, database, clock, logger });
   const app = await buildApp({ config, services, database, clock, logger });
   await app.ready();

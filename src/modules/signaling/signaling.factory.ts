@@ -12,16 +12,16 @@ import { SignalingTickets } from './signaling.tickets.ts';
  * Redis when `REDIS_URL` is set (several instances), in-process otherwise.
  */
 export function createSignaling(deps: {
-  config: Pick<AppConfig, 'redisUrl' | 'rules' | 'signaling'>;
+  config: Pick<AppConfig, 'redis' | 'rules' | 'signaling'>;
   sessions: SignalingSessions;
   clock: Clock;
   logger: SignalingLogger;
 }): { signaling: SignalingService; tickets: SignalingTickets } {
   const { config, sessions, clock, logger } = deps;
   const settings = config.signaling;
-  const state: SignalingState = config.redisUrl
+  const state: SignalingState = config.redis.url
     ? new RedisSignalingState({
-        url: config.redisUrl,
+        url: config.redis.url,
         keyPrefix: settings.redisKeyPrefix,
         heartbeatTtlMs: settings.heartbeatTtlMs,
         presenceTtlMs: settings.presenceTtlMs,
