@@ -69,7 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Unauthenticated API routes, limited per address.
   await app.register(async (scope) => {
-    await scope.register(fastifyRateLimit, { max: Math.max(30, Math.floor(config.rateLimitPerMinute / 10)), timeWindow: 60_000 });
+    await scope.register(fastifyRateLimit, { max: Math.max(30, Math.floor(config.server.rateLimitPerMinute / 10)), timeWindow: 60_000 });
     for (const m of services.modules) await m.publicRoutes?.(scope);
   });
 
@@ -79,7 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     scope.addHook('onRequest', authenticate(services.auth));
     await scope.register(fastifyRateLimit, {
       hook: 'preHandler',
-      max: config.rateLimitPerMinute,
+      max: config.server.rateLimitPerMinute,
       timeWindow: 60_000,
       keyGenerator: (request) => (request.user ? `user:${request.user.id}` : `ip:${request.ip}`),
     });

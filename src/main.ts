@@ -18,25 +18,25 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const logger = createLogger(config.server.logLevel);
+  const database = await openDatabase({ databaseUrl: config.database.url, dataDir: config.server.dataDir });
   logger.info(
-    { database: database.kind, where: config.databaseUrl ? redactUrl(config.databaseUrl) : config.dataDir },
+    { database: database.kind, where: config.database.url ? redactUrl(config.database.url) : config.server.dataDir },
     'database ready (migrations applied)',
   );
   const clock = systemClock;
   const services = createServices({ config, database, clock, logger });
   if (services.auth.devMode) {
     logger.warn(
-      { secretFile: `${config.dataDir}/dev-jwt-secret` },
+      { secretFile: `${config.server.dataDir}/dev-jwt-secret` },
       'JWT_SECRET is not set: development mode, tokens are signed with a generated secret and anyone can sign in with a name. Never use this in production.',
     );
   }
   const app = await buildApp({ config, services, database, clock, logger });
   // Modules start in the container's order (with REDIS_URL, signaling fails start-up if Redis is down).
   await startModules(services.modules);
-  await app.listen({ port: config.port, host: config.host });
-  services.jobs.start(config.jobsIntervalMs, () => clock.now());
+  await app.listen({ port: config.server.port, host: config.server.host });
+  services.jobs.start(config.server.jobsIntervalMs, () => clock.now());
 
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -107,7 +107,7 @@ describe('RS256 tokens through the auth-service key set (AUTH_JWKS_URL, DESIGN 2
     assert.ok(keySet.fetches - fetches <= 1, `forged kids cost at most one fetch per 30 s (${keySet.fetches - fetches} fetches)`);
 
     keySet.keys = [current.jwk, next.jwk];
-    const restarted = await createTestApp({ env: { AUTH_JWKS_URL: t.config.authJwksUrl! } });
+    const restarted = await createTestApp({ env: { AUTH_JWKS_URL: t.config.auth.jwksUrl! } });
     try {
       const res = await me(restarted, rotated);
       assert.equal(res.statusCode, 200, res.body);

@@ -62,7 +62,7 @@ export async function createTestApp(
     ...opts.env,
   });
   const database = opts.database ?? (await openTestDatabase());
-  const logger = createLogger(config.logLevel, opts.logTo);
+  const logger = createLogger(config.server.logLevel, opts.logTo);
   // Modules' own timers (signaling liveness) fire only when a test ticks them: time is the manual clock's.
   const timers = new ManualTimers();
   const services = createServices({ config, database, clock, logger, timers: opts.timers ?? timers });

@@ -26,7 +26,7 @@ describe('durations (DESIGN 4.5)', () => {
 describe('configuration', () => {
   test('defaults are the seeds\' values', () => {
     const c = loadConfig({});
-    assert.equal(c.port, 3000);
+    assert.equal(c.server.port, 3000);
     assert.equal(c.rules.registrationCutoffMs, 5 * 60_000);
     assert.equal(c.rules.cancellationCutoffMs, 15 * 60_000);
     assert.equal(c.rules.joinWindowMs, 5 * 60_000);
@@ -37,7 +37,7 @@ describe('configuration', () => {
     assert.equal(c.rules.orphanTimeoutMs, 5 * 60_000);
     assert.equal(c.rules.recordingRetentionMs, 30 * 86_400_000);
     assert.equal(c.rules.slotHorizonMs, 7 * 86_400_000);
-    assert.equal(c.jobsIntervalMs, 5_000);
+    assert.equal(c.server.jobsIntervalMs, 5_000);
   });
   test('lists every bad key at once', () => {
     try {
@@ -54,8 +54,8 @@ describe('configuration', () => {
   });
   test('production with only the auth-service key set is accepted; a key set URL must be http(s)', () => {
     const c = loadConfig({ NODE_ENV: 'production', AUTH_JWKS_URL: 'https://auth.example.com/.well-known/jwks.json' });
-    assert.equal(c.authJwksUrl, 'https://auth.example.com/.well-known/jwks.json');
-    assert.equal(c.jwtSecret, null);
+    assert.equal(c.auth.jwksUrl, 'https://auth.example.com/.well-known/jwks.json');
+    assert.equal(c.auth.jwtSecret, null);
     assert.throws(() => loadConfig({ AUTH_JWKS_URL: 'ftp://auth.example.com/jwks.json' }), /AUTH_JWKS_URL/);
   });
 });

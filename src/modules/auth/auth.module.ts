@@ -9,12 +9,12 @@ import { AuthService } from './auth.service.ts';
 export function createAuthModule(ctx: ModuleContext): ServiceModule<AuthService> {
   const { config, clock } = ctx;
   const auth = AuthService.create({
-    jwtSecret: config.jwtSecret,
-    jwksUrl: config.authJwksUrl,
-    issuer: config.jwtIssuer,
-    audience: config.jwtAudience,
-    dataDir: config.dataDir,
-    production: config.nodeEnv === 'production',
+    jwtSecret: config.auth.jwtSecret,
+    jwksUrl: config.auth.jwksUrl,
+    issuer: config.auth.jwtIssuer,
+    audience: config.auth.jwtAudience,
+    dataDir: config.server.dataDir,
+    production: config.server.nodeEnv === 'production',
   });
   return {
     name: 'auth',

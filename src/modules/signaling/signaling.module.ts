@@ -21,9 +21,9 @@ export function createSignalingModule(
   const { config, clock } = ctx;
   const logger = ctx.logger.child({ module: 'signaling' });
   const settings = config.signaling;
-  const state: SignalingState = config.redisUrl
+  const state: SignalingState = config.redis.url
     ? new RedisSignalingState({
-        url: config.redisUrl,
+        url: config.redis.url,
         keyPrefix: settings.redisKeyPrefix,
         heartbeatTtlMs: settings.heartbeatTtlMs,
         presenceTtlMs: settings.presenceTtlMs,
@@ -38,7 +38,7 @@ export function createSignalingModule(
     logger,
     state,
     limits: { burst: settings.messageBurst, perSecond: settings.messagesPerSecond, maxSocketsPerUser: settings.maxSocketsPerUser },
-    sweepIntervalMs: config.jobsIntervalMs,
+    sweepIntervalMs: config.server.jobsIntervalMs,
     timers: ctx.timers,
   });
   const tickets = new SignalingTickets({ state, sessions: deps.sessions, clock, ttlMs: settings.ticketTtlMs });
@@ -48,7 +48,7 @@ export function createSignalingModule(
     tickets,
     routes: (scope) => signalingTicketRoutes(scope, { tickets, perMinute: settings.ticketsPerMinute }),
     rootRoutes: (scope) =>
-      signalingRoutes(scope, { auth: deps.auth, sessions: deps.sessions, signaling, tickets, clock, allowedOrigins: config.allowedOrigins }),
+      signalingRoutes(scope, { auth: deps.auth, sessions: deps.sessions, signaling, tickets, clock, allowedOrigins: config.server.allowedOrigins }),
     ownSweeps: [{ name: 'signaling-liveness', run: (now) => signaling.sweep(now) }],
     start: () => signaling.start(),
     stop: () => signaling.stop(),

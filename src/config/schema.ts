@@ -1,0 +1,143 @@
+import { Type, type Static } from 'typebox';
+import { duration, int, list, oneOf, optionalString, path, string, url, type ValueCheck } from './variables.ts';
+
+/**
+ * The configuration's sections, one `Type.Object` each, every setting declared with its
+ * environment variable, default and bounds (DESIGN 4.5). `.env.example` documents each variable;
+ * rules spanning several variables are in `src/config.ts`.
+ */
+
+/** Items of a URL list: `pattern` with an example for the message. */
+const urlLike = (pattern: RegExp, example: string): ValueCheck => (item) => (pattern.test(item) ? null : `"${item}" is not a URL like ${example}`);
+
+const bareOrigin: ValueCheck = (origin) => {
+  try {
+    return new URL(origin).origin === origin ? null : `"${origin}" is not a bare origin like https://app.example.com`;
+  } catch {
+    return `"${origin}" is not a valid origin`;
+  }
+};
+
+/**
+ * The process: where it listens, what it logs, its HTTP limits, its local state directory and its
+ * sweep interval. `dataDir` is here rather than under `database` because it is used even with a
+ * PostgreSQL server (the development JWT secret lives there); `jobsIntervalMs` because it is how
+ * often this process schedules its sweeps, not a business rule: the domain only sees `now`.
+ */
+export const ServerSettingsSchema = Type.Object({
+  nodeEnv: string({ key: 'NODE_ENV', default: 'development', doc: 'development or production (production refuses development sign-in)' }),
+  port: int({ key: 'PORT', default: 3000, min: 0, max: 65535, doc: 'TCP port to listen on (0: any free port)' }),
+  host: string({ key: 'HOST', default: '127.0.0.1', doc: 'Interface to listen on (0.0.0.0: every interface)' }),
+  logLevel: oneOf({ key: 'LOG_LEVEL', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], doc: 'pino log level' }),
+  allowedOrigins: list({ key: 'ALLOWED_ORIGINS', check: bareOrigin, doc: 'Browser origins allowed besides the service\'s own, e.g. https://app.example.com' }),
+  rateLimitPerMinute: int({
+    key: 'RATE_LIMIT_PER_MINUTE',
+    default: 600,
+    min: 1,
+    max: 1_000_000,
+    doc: 'Requests per minute per user on authenticated routes (a tenth, at least 30, per address on the others)',
+  }),
+  dataDir: path({ key: 'DATA_DIR', default: './data', doc: 'Embedded PostgreSQL (DATA_DIR/pglite, one process at a time) and the development JWT secret' }),
+  jobsIntervalMs: duration({ key: 'JOBS_INTERVAL', default: '5s', min: '100ms', doc: 'How often the background sweeps run' }),
+});
+
+/** The database: a PostgreSQL server, or (unset) PGlite in `server.dataDir`. */
+export const DatabaseSettingsSchema = Type.Object({
+  url: url({ key: 'DATABASE_URL', protocols: ['postgres:', 'postgresql:'], doc: 'PostgreSQL server instead of PGlite; migrated at start' }),
+});
+
+/** Redis, shared by every instance; unset: one instance, signaling state in process (DESIGN 4.3). */
+export const RedisSettingsSchema = Type.Object({
+  url: url({ key: 'REDIS_URL', protocols: ['redis:', 'rediss:'], doc: 'Redis for multi-instance signaling' }),
+});
+
+/** Access tokens of the platform's auth-service (DESIGN 4.1); neither key set: development sign-in. */
+export const AuthSettingsSchema = Type.Object({
+  jwtSecret: optionalString({
+    key: 'JWT_SECRET',
+    check: (secret) => (Buffer.byteLength(secret) < 32 ? 'must be at least 32 bytes for HS256' : null),
+    doc: 'HS256 secret shared with the auth-service',
+  }),
+  jwksUrl: url({ key: 'AUTH_JWKS_URL', protocols: ['http:', 'https:'], doc: 'The auth-service\'s JSON Web Key Set, for RS256 tokens' }),
+  jwtIssuer: optionalString({ key: 'JWT_ISSUER', doc: 'Issuer tokens must carry, when set' }),
+  jwtAudience: optionalString({ key: 'JWT_AUDIENCE', doc: 'Audience tokens must carry, when set' }),
+});
+
+/** Business-rule durations in ms; the defaults are the seeds' values (DESIGN 4.5). */
+export const RuleSettingsSchema = Type.Object({
+  registrationCutoffMs: duration({ key: 'RULES_REGISTRATION_CUTOFF', default: '5m', doc: 'Registration closes this long before a slot starts (seed 000 §5.1)' }),
+  cancellationCutoffMs: duration({ key: 'RULES_CANCELLATION_CUTOFF', default: '15m', doc: 'Cancelling is allowed until this long before the start (seed 000 §5.1)' }),
+  joinWindowMs: duration({ key: 'RULES_JOIN_WINDOW', default: '5m', doc: 'Members may open the waiting room this long before the start (seed 000 §3.2)' }),
+  startGraceMs: duration({ key: 'RULES_START_GRACE', default: '5m', doc: 'Fewer than 2 connected members this long after the start cancels the session (seed 000 §5.3)' }),
+  reconnectWindowMs: duration({ key: 'RULES_RECONNECT_WINDOW', default: '30s', doc: 'A dropped participant keeps its place this long (seed 000 §7.2)' }),
+  heartbeatTimeoutMs: duration({ key: 'RULES_HEARTBEAT_TIMEOUT', default: '30s', doc: 'Silence after which a signaling connection counts as dropped (seed 003 AC8)' }),
+  privateSessionTimeoutMs: duration({ key: 'RULES_PRIVATE_SESSION_TIMEOUT', default: '30m', doc: 'Private sessions end this long after their start (seed 002 AC7)' }),
+  orphanTimeoutMs: duration({ key: 'RULES_ORPHAN_TIMEOUT', default: '5m', doc: 'Sessions nobody is connected to are cleaned up after this (seed 000 §7.2)' }),
+  recordingRetentionMs: duration({ key: 'RULES_RECORDING_RETENTION', default: '30d', doc: 'Recordings are deleted after this (seed 000 §2.4)' }),
+  slotHorizonMs: duration({ key: 'RULES_SLOT_HORIZON', default: '7d', doc: 'Recurring slots are materialised this far ahead (seed 000 §5.1)' }),
+});
+
+/**
+ * Wrong private-session invite codes allowed before 429 (issue 3), so guessing codes is
+ * impractical. Not in `rules`: these are abuse limits, not seed durations, and `rules` is handed
+ * whole to every domain service.
+ */
+export const InviteCodeAttemptSettingsSchema = Type.Object({
+  perUser: int({ key: 'INVITE_CODE_FAILURES_PER_USER', default: 10, min: 1, max: 100_000, doc: 'Wrong codes per user within windowMs' }),
+  perAddress: int({ key: 'INVITE_CODE_FAILURES_PER_ADDRESS', default: 30, min: 1, max: 1_000_000, doc: 'Wrong codes per client address within windowMs' }),
+  windowMs: duration({ key: 'INVITE_CODE_FAILURE_WINDOW', default: '15m', doc: 'Window the failures are counted in' }),
+});
+
+/** Signaling hardening and scale-out (issue 4, DESIGN 4.3); the Redis settings apply with `REDIS_URL`. */
+export const SignalingSettingsSchema = Type.Object({
+  maxSocketsPerUser: int({
+    key: 'SIGNALING_MAX_SOCKETS_PER_USER',
+    default: 4,
+    min: 1,
+    max: 1000,
+    doc: 'Sessions one user may be connected to at once, across instances; one more socket is closed 4429',
+  }),
+  ticketTtlMs: duration({ key: 'SIGNALING_TICKET_TTL', default: '30s', min: '1s', max: '10m', doc: 'Lifetime of a single-use ticket (POST /api/signaling/tickets)' }),
+  ticketsPerMinute: int({ key: 'SIGNALING_TICKETS_PER_MINUTE', default: 60, min: 1, max: 100_000, doc: 'Tickets one user may ask for per minute' }),
+  messageBurst: int({ key: 'SIGNALING_MESSAGE_BURST', default: 500, min: 10, max: 1_000_000, doc: 'Frames a connection may send in a burst before 4429' }),
+  messagesPerSecond: int({ key: 'SIGNALING_MESSAGES_PER_SECOND', default: 100, min: 1, max: 1_000_000, doc: 'Frames per second refilled into a connection\'s budget' }),
+  redisKeyPrefix: string({ key: 'REDIS_KEY_PREFIX', default: '', doc: 'Prepended to every Redis key and channel (empty: seed 003\'s key names)' }),
+  heartbeatTtlMs: duration({ key: 'SIGNALING_HEARTBEAT_TTL', default: '45s', min: '1s', doc: 'TTL of session:heartbeat:{sessionId}:{userId} (seed 003: 45 s)' }),
+  presenceTtlMs: duration({ key: 'SIGNALING_PRESENCE_TTL', default: '30m', doc: 'TTL of session:ws:{sessionId} (seed 003: 1800 s), refreshed with heartbeats' }),
+});
+
+/** ICE servers handed to clients by `GET /api/ice-servers` (DESIGN 3: TURN port). */
+export const TurnSettingsSchema = Type.Object({
+  urls: list({
+    key: 'TURN_URLS',
+    check: urlLike(/^turns?:[^\s,]+$/, 'turn:turn.example.com:3478?transport=udp'),
+    doc: 'turn:/turns: URLs of coturn servers sharing `secret`',
+  }),
+  secret: optionalString({ key: 'TURN_SECRET', doc: 'coturn\'s static-auth-secret (use-auth-secret); null without TURN' }),
+  ttlMs: duration({ key: 'TURN_TTL', default: '1h', min: '1m', max: '7d', doc: 'How long issued TURN credentials stay valid' }),
+  stunUrls: list({ key: 'STUN_URLS', check: urlLike(/^stuns?:[^\s,]+$/, 'stun:stun.example.com:3478'), doc: 'stun:/stuns: URLs' }),
+});
+
+/** Validated process configuration, by section. */
+export const AppConfigSchema = Type.Object({
+  server: ServerSettingsSchema,
+  database: DatabaseSettingsSchema,
+  redis: RedisSettingsSchema,
+  auth: AuthSettingsSchema,
+  rules: RuleSettingsSchema,
+  inviteCodeAttempts: InviteCodeAttemptSettingsSchema,
+  signaling: SignalingSettingsSchema,
+  turn: TurnSettingsSchema,
+  // Sections of later issues go here, one schema each, named for their variables (DESIGN 4.5):
+  // `storage` (S3_*, recordings), `events` (KAFKA_BROKERS), `jitsi` (JITSI_*).
+});
+
+export type ServerSettings = Static<typeof ServerSettingsSchema>;
+export type DatabaseSettings = Static<typeof DatabaseSettingsSchema>;
+export type RedisSettings = Static<typeof RedisSettingsSchema>;
+export type AuthSettings = Static<typeof AuthSettingsSchema>;
+export type RuleSettings = Static<typeof RuleSettingsSchema>;
+export type InviteCodeAttemptSettings = Static<typeof InviteCodeAttemptSettingsSchema>;
+export type SignalingSettings = Static<typeof SignalingSettingsSchema>;
+export type TurnSettings = Static<typeof TurnSettingsSchema>;
+export type AppConfig = Static<typeof AppConfigSchema>;
