@@ -52,6 +52,9 @@ start() {
   local java port run id secret endpoint bucket deadline code
   java=$(find_java)
   run="${S3PROXY_RUN_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/s3proxy.XXXXXX")}"
+  if [ -f "$run/s3proxy.pid" ] && kill -0 "$(cat "$run/s3proxy.pid")" 2>/dev/null; then
+    die "$run already has a running S3Proxy (stop it first)"
+  fi
   mkdir -p "$run/data"
   # The kernel hands out a free port; S3Proxy binds it a moment later (a clash shows in the log).
   port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
