@@ -8,7 +8,7 @@ export interface SignalingSocket {
   readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  /** Destroys the socket without a closing handshake (dead peers). */
+  /** Destroys the socket without a closing handshake (dead clients). */
   terminate(): void;
   ping(): void;
 }

@@ -72,7 +72,7 @@ export class FanOut {
   private participantNotFound(conn: Connection, toUserId: string): void {
     this.writer.send(conn, {
       type: 'error',
-      code: SignalingErrorCode.peerNotFound,
+      code: SignalingErrorCode.participantNotFound,
       message: `No participant ${JSON.stringify(toUserId.slice(0, 128))} is connected to this session`,
     });
   }

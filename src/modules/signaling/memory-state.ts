@@ -51,7 +51,7 @@ export class MemorySignalingState implements SignalingState {
     const key = pairKey(c.sessionId, c.userId);
     const drop = this.drops.get(key) ?? null;
     this.drops.delete(key);
-    return { ok: true, previousOwner: previous?.owner ?? null, drop, peers: [...users.values()].map((p) => p.view) };
+    return { ok: true, previousOwner: previous?.owner ?? null, drop, participants: [...users.values()].map((p) => p.view) };
   }
 
   async release(sessionId: string, userId: string, owner: string, droppedAtMs: number): Promise<boolean> {

@@ -1,5 +1,6 @@
 import type { Clock } from '../../shared/clock.ts';
 import type { Connection } from './connection.ts';
+import type { Departures } from './departures.ts';
 import type { FanOut } from './fan-out.ts';
 import type { FrameWriter } from './frame-writer.ts';
 import type { LocalConnections } from './local-connections.ts';
@@ -30,10 +31,8 @@ export class SessionChanges {
       speaking: SpeakingTracker;
       clock: Clock;
       logger: SignalingLogger;
-      /** Closes a local connection that no longer counts (no drop). */
-      retire(conn: Connection, code: number, reason: string, now: Date): void;
-      /** A deliberate leave committed on this instance. */
-      announceLeft(sessionId: string, userId: string): Promise<void>;
+      /** Retirements (no drop) and deliberate leaves. */
+      departures: Pick<Departures, 'retire' | 'announceLeft'>;
       /** Re-publishes a connection's view after its role changed. */
       updatePresence(conn: Connection): void;
     },
@@ -51,7 +50,7 @@ export class SessionChanges {
   onLocalChange(change: SignalingSessionChange): void {
     const { presence, bus, clock } = this.deps;
     if (change.type === 'left') {
-      void this.deps.announceLeft(change.sessionId, change.userId).catch(this.fail('announceLeft'));
+      void this.deps.departures.announceLeft(change.sessionId, change.userId).catch(this.fail('announceLeft'));
       return;
     }
     if (change.type === 'ended') void presence.endSession(change.sessionId, change.reason, clock.nowMs()).catch(this.fail('endSession'));
@@ -66,7 +65,7 @@ export class SessionChanges {
       const conn = this.deps.local.get(message.sessionId, message.userId);
       if (conn && conn.owner === message.owner) {
         this.deps.logger.info({ sessionId: conn.sessionId, userId: conn.userId, connectionId: conn.id }, 'signaling: replaced by a connection on another instance');
-        this.deps.retire(conn, message.code, message.reason, this.deps.clock.now());
+        this.deps.departures.retire(conn, message.code, message.reason, this.deps.clock.now());
       }
       return;
     }
@@ -98,7 +97,7 @@ export class SessionChanges {
       case 'left': {
         // Another instance handled the leave; close the socket if it is here.
         const conn = local.get(change.sessionId, change.userId);
-        if (conn) this.deps.retire(conn, CloseCode.normal, 'LEFT', now);
+        if (conn) this.deps.departures.retire(conn, CloseCode.normal, 'LEFT', now);
         return;
       }
       case 'ended':

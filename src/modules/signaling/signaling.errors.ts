@@ -23,7 +23,7 @@ export const SignalingErrorCode = {
   /** Not JSON, unknown `type`, or a field out of its schema. */
   invalidMessage: 'INVALID_MESSAGE',
   /** The relay target is not connected to this session (or is the sender). */
-  peerNotFound: 'PEER_NOT_FOUND',
+  participantNotFound: 'PEER_NOT_FOUND',
   /** A server-side failure while handling the message. */
   internal: 'INTERNAL_ERROR',
 } as const;

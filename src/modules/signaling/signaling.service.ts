@@ -4,6 +4,7 @@ import type { Clock } from '../../shared/clock.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { SpeakingLedger } from '../sessions/speaking-ledger.ts';
 import { OPEN, newConnection, participantView, runInOrder, setTail, type Connection, type SignalingTransport } from './connection.ts';
+import { Departures } from './departures.ts';
 import { FanOut } from './fan-out.ts';
 import { FrameWriter } from './frame-writer.ts';
 import { KeyedQueue } from './keyed-queue.ts';
@@ -16,14 +17,14 @@ import { SessionChanges } from './session-changes.ts';
 import { CloseCode, SignalingErrorCode, closeReason } from './signaling.errors.ts';
 import { createHandlerRegistry, type HandlerContext } from './signaling.handlers.ts';
 import type { SignalingAdmission, SignalingLogger, SignalingSessions } from './signaling.ports.ts';
-import { instanceOf, type PendingDrop, type SignalingState } from './signaling.state.ts';
+import { instanceOf, type SignalingState } from './signaling.state.ts';
 import { SpeakingTracker } from './speaking-tracker.ts';
 
 export type { SweepResult } from './liveness.ts';
 
 /** Per-connection and per-user abuse limits; defaults a busy real client never meets. */
 export interface SignalingLimits {
-  /** Frames a client may send in a burst (ICE trickle to 7 peers stays far below). */
+  /** Frames a client may send in a burst (ICE trickle to 7 others stays far below). */
   burst: number;
   /** Frames per second refilled. */
   perSecond: number;
@@ -54,7 +55,8 @@ export interface SignalingServiceOptions {
 /**
  * The signaling hub's connection lifecycle (DESIGN 4.3, 4.6, 5, seed 003): admit a socket into
  * presence, take its frames, and turn closed, silent or replaced sockets into drops or retire
- * them. The other seams live in their own files: the connection record (`connection.ts`), the
+ * them. The other seams live in their own files: the connection record (`connection.ts`), how
+ * participants go away (`departures.ts`), the
  * frame writer (`frame-writer.ts`), relay and broadcast (`fan-out.ts`), the message budget
  * (`message-budget.ts`), speaking (`speaking-tracker.ts`), liveness on its own timer
  * (`liveness.ts`), and changes across instances (`session-changes.ts`).
@@ -79,6 +81,7 @@ export class SignalingService {
   private readonly writer = new FrameWriter();
   private readonly fanOut: FanOut;
   private readonly speaking: SpeakingTracker;
+  private readonly departures: Departures;
   private readonly changes: SessionChanges;
   private readonly liveness: Liveness;
   private readonly ctx: HandlerContext;
@@ -96,7 +99,17 @@ export class SignalingService {
     this.fanOut = new FanOut(this.local, this.state, this.state, this.writer, this.logger);
     this.speaking = new SpeakingTracker(options.ledger, (conn, ms, nowMs) => {
       const now = new Date(nowMs);
-      void this.persist(conn.sessionId, conn.userId, 'addSpeakingTime', () => this.sessions.addSpeakingTime(conn.sessionId, conn.userId, ms / 1000, now));
+      void this.departures.persist(conn.sessionId, conn.userId, 'addSpeakingTime', () => this.sessions.addSpeakingTime(conn.sessionId, conn.userId, ms / 1000, now));
+    });
+    this.departures = new Departures({
+      local: this.local,
+      state: this.state,
+      sessions: this.sessions,
+      speaking: this.speaking,
+      fanOut: this.fanOut,
+      writes: this.writes,
+      clock: this.clock,
+      logger: this.logger,
     });
     this.changes = new SessionChanges({
       local: this.local,
@@ -107,8 +120,7 @@ export class SignalingService {
       speaking: this.speaking,
       clock: this.clock,
       logger: this.logger,
-      retire: (conn, code, reason, now) => this.retire(conn, code, reason, now),
-      announceLeft: (sessionId, userId) => this.announceLeft(sessionId, userId),
+      departures: this.departures,
       updatePresence: (conn) => this.updatePresence(conn),
     });
     this.liveness = new Liveness({
@@ -121,9 +133,9 @@ export class SignalingService {
       sweepIntervalMs: options.sweepIntervalMs ?? 5_000,
       timers: options.timers,
       hooks: {
-        timedOut: (conn, now) => this.drop(conn, now),
-        orphaned: (drop, now) => this.persist(drop.sessionId, drop.userId, 'markDropped', () => this.sessions.markDropped(drop.sessionId, drop.userId, now)),
-        finalize: (drop, now) => this.finalizeDrop(drop, now),
+        timedOut: (conn, now) => this.departures.drop(conn, now),
+        orphaned: (drop, now) => this.departures.orphaned(drop, now),
+        finalize: (drop, now) => this.departures.finalize(drop, now),
         flushSpeaking: (conn, nowMs) => this.speaking.flush(conn, nowMs),
         prune: (nowMs) => this.changes.prune(nowMs),
       },
@@ -216,12 +228,12 @@ export class SignalingService {
     let reconnected = false;
     if (outcome.drop) {
       if (nowMs - outcome.drop.droppedAtMs < this.rules.reconnectWindowMs) reconnected = true;
-      else void this.finalizeDrop(outcome.drop, now); // the window passed before a sweep noticed: announce the leave first
+      else void this.departures.finalize(outcome.drop, now); // the window passed before a sweep noticed: announce the leave first
     }
     const previousLocal = this.local.put(conn);
     if (previousLocal) {
       reconnected = true;
-      this.retire(previousLocal, CloseCode.replaced, 'REPLACED', now);
+      this.departures.retire(previousLocal, CloseCode.replaced, 'REPLACED', now);
     }
     if (outcome.previousOwner !== null) {
       reconnected = true;
@@ -232,7 +244,7 @@ export class SignalingService {
     }
 
     const s = admission.session;
-    const others = outcome.peers.filter((p) => p.userId !== conn.userId);
+    const others = outcome.participants.filter((p) => p.userId !== conn.userId);
     this.writer.send(conn, { type: 'participant-list', participants: others, session: { id: s.id, status: s.status, startedAt: s.startedAt, endsAt: s.endsAt } });
     // DESIGN 4.3 fixes the list's fields: who is speaking right now follows as `speaking` frames
     // (of this instance's connections; a speaker on another instance shows at its next change).
@@ -240,7 +252,7 @@ export class SignalingService {
       if (other !== conn && !other.gone && this.speaking.isSpeaking(other)) this.writer.send(conn, { type: 'speaking', userId: other.userId, speaking: true });
     }
     this.fanOut.broadcast(conn.sessionId, { type: 'participant-joined', participant: participantView(conn), ...(reconnected ? { reconnected: true as const } : {}) }, conn.userId);
-    void this.persist(conn.sessionId, conn.userId, 'markConnected', () => this.sessions.markConnected(conn.sessionId, conn.userId, now));
+    void this.departures.persist(conn.sessionId, conn.userId, 'markConnected', () => this.sessions.markConnected(conn.sessionId, conn.userId, now));
     this.logger.info(
       { sessionId: conn.sessionId, userId: conn.userId, connectionId: conn.id, reconnected, replaced: outcome.previousOwner !== null || Boolean(previousLocal) },
       'signaling: connected',
@@ -277,18 +289,11 @@ export class SignalingService {
   }
 
   /**
-   * A deliberate leave (`POST /api/sessions/{id}/leave`, already stored by the caller): the user's
-   * socket is closed (1000 `LEFT`) on whichever instance holds it, a pending drop of that user is
-   * forgotten, and the others get `participant-left` with reason `left` at once. Nothing is
-   * written to the database here.
+   * A deliberate leave already stored by the sessions module: the socket closes (1000 `LEFT`)
+   * wherever it is and the others hear `participant-left` at once (`departures.ts`).
    */
-  async announceLeft(sessionId: string, userId: string): Promise<void> {
-    const conn = this.local.get(sessionId, userId);
-    if (conn) this.retire(conn, CloseCode.normal, 'LEFT', this.clock.now());
-    const evicted = this.state.evict(sessionId, userId);
-    void this.state.publishChange({ type: 'left', sessionId, userId }).catch((err: unknown) => this.logFailure(err, 'publishChange'));
-    const { owner, drop } = await evicted;
-    if (conn || owner || drop) this.fanOut.broadcast(sessionId, { type: 'participant-left', userId, reason: 'left' }, userId);
+  announceLeft(sessionId: string, userId: string): Promise<void> {
+    return this.departures.announceLeft(sessionId, userId);
   }
 
   /** True while the user has an open connection to the session on this instance. */
@@ -311,7 +316,7 @@ export class SignalingService {
     const writes: Promise<void>[] = [];
     for (const conn of [...this.local.all()]) {
       conn.socket.close(1001, closeReason('SERVER_SHUTDOWN'));
-      writes.push(this.drop(conn, now));
+      writes.push(this.departures.drop(conn, now));
     }
     await Promise.all(writes);
     await this.writes.idle();
@@ -360,46 +365,7 @@ export class SignalingService {
       return;
     }
     if (conn.gone) return; // replaced, timed out, left, session ended, refused or shut down: handled there
-    void this.drop(conn, this.clock.now());
-  }
-
-  /**
-   * Turns a current connection into a pending drop (DESIGN 4.6: the reconnect window starts now).
-   * Nothing is announced yet: the user may come back, to this instance or another.
-   */
-  private drop(conn: Connection, now: Date): Promise<void> {
-    conn.gone = true;
-    if (!this.local.remove(conn)) return Promise.resolve();
-    this.speaking.release(conn, now.getTime());
-    const released = this.state.release(conn.sessionId, conn.userId, conn.owner, now.getTime()).catch((err: unknown) => {
-      this.logFailure(err, 'release');
-      return false;
-    });
-    this.logger.info({ sessionId: conn.sessionId, userId: conn.userId, connectionId: conn.id }, 'signaling: dropped');
-    return this.persist(conn.sessionId, conn.userId, 'markDropped', async () => {
-      // Only if it was still the user's current connection (not replaced elsewhere meanwhile).
-      if (await released) await this.sessions.markDropped(conn.sessionId, conn.userId, now);
-    });
-  }
-
-  /**
-   * Closes a local connection that no longer counts (replaced, left, session ended): no drop.
-   * Speaking the ledger still holds is written; a leave or an end committed here already counted
-   * (and cleared) it.
-   */
-  private retire(conn: Connection, code: number, reason: string, now: Date): void {
-    conn.gone = true;
-    this.local.remove(conn);
-    this.speaking.release(conn, now.getTime());
-    conn.socket.close(code, closeReason(reason));
-  }
-
-  /** A drop whose window passed: announce `participant-left` and store the leave at the drop time. */
-  private finalizeDrop(drop: PendingDrop, now: Date): Promise<void> {
-    this.fanOut.broadcast(drop.sessionId, { type: 'participant-left', userId: drop.userId, reason: 'disconnected' }, drop.userId);
-    this.logger.info({ sessionId: drop.sessionId, userId: drop.userId }, 'signaling: left (reconnect window passed)');
-    const leftAt = new Date(drop.droppedAtMs);
-    return this.persist(drop.sessionId, drop.userId, 'markLeft', () => this.sessions.markLeft(drop.sessionId, drop.userId, leftAt, now));
+    void this.departures.drop(conn, this.clock.now());
   }
 
   /** Publishes the connection's view (role, media state) to the shared presence. */
@@ -430,20 +396,9 @@ export class SignalingService {
       this.logger.warn({ sessionId: conn.sessionId, userId: conn.userId, connectionId: conn.id }, 'signaling: rate limited');
       conn.socket.close(CloseCode.rateLimited, closeReason('RATE_LIMITED'));
       // While joining, the close event turns it into a drop once joined (see onClose).
-      if (!conn.joining) void this.drop(conn, new Date(nowMs));
+      if (!conn.joining) void this.departures.drop(conn, new Date(nowMs));
     }
     return false;
-  }
-
-  /** Queues a presence write of one participant behind its earlier ones; failures are logged. */
-  private persist(sessionId: string, userId: string, what: string, write: () => Promise<void>): Promise<void> {
-    return this.writes.run(`${sessionId.length}:${sessionId}${userId}`, async () => {
-      try {
-        await write();
-      } catch (err) {
-        this.logger.error({ err, sessionId, userId, what }, 'signaling: presence write failed');
-      }
-    });
   }
 
   private logFailure(err: unknown, what: string): void {

@@ -51,7 +51,7 @@ export type ClaimOutcome =
       /** The user's pending drop in this session, now taken (the caller decides if it is in the window). */
       drop: PendingDrop | null;
       /** Everyone connected to the session, this user included. */
-      peers: SignalingParticipant[];
+      participants: SignalingParticipant[];
     }
   | { ok: false; refused: 'ended'; endedReason: string }
   | { ok: false; refused: 'too-many-sockets' };
