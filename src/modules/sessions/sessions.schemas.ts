@@ -1,17 +1,7 @@
 /**
  * HTTP schemas of the session routes: the wire shapes are defined once in `src/protocol/sessions.ts`
- * (shared with the web client); the names the routes use are kept here.
+ * (shared with the web client), re-exported here with the names the routes use.
  */
+export * from '../../protocol/sessions.ts';
 export { IdParams as SessionIdParams } from '../../protocol/common.ts';
-export {
-  ConsentBody,
-  CreateSessionBody,
-  HistoryPage,
-  HistoryQuery,
-  JoinSessionBody,
-  ParticipantPage,
-  RatingBody,
-  Rating as RatingSchema,
-  SessionParticipant as ParticipantSchema,
-  Session as SessionSchema,
-} from '../../protocol/sessions.ts';
+export { Rating as RatingSchema, SessionParticipant as ParticipantSchema, Session as SessionSchema } from '../../protocol/sessions.ts';
