@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, api, tokenStore } from './api.ts';
-import { CallController, type CallState } from './call/controller.ts';
+import type { CallState } from './call/call-state.ts';
+import { CallController } from './call/controller.ts';
 import { forgetIceServers, loadRtcConfiguration } from './call/ice.ts';
 import { syncServerClock } from './clock.ts';
 import { SessionBanner } from './components/SessionBanner.tsx';
@@ -46,15 +47,14 @@ export function App() {
   const [enterError, setEnterError] = useState<unknown>(null);
 
   const signOut = useCallback(() => {
+    // Outside any state updater: StrictMode runs updaters twice, and they must stay pure.
+    if (phase.kind === 'call') phase.controller.teardown();
     tokenStore.clear();
     forgetIceServers();
     setAuth(null);
     setCurrent(null);
-    setPhase((p) => {
-      if (p.kind === 'call') p.controller.teardown();
-      return { kind: 'browse' };
-    });
-  }, []);
+    setPhase({ kind: 'browse' });
+  }, [phase]);
 
   // Countdowns run on the server's clock.
   useEffect(() => {
@@ -101,10 +101,7 @@ export function App() {
     try {
       // The consent is chosen before joining: with create/join for private sessions, here for the others.
       if (choice.recordingConsent !== consentPreset) {
-        await api.setConsent(session.id, choice.recordingConsent).catch((err) => {
-          if (err instanceof ApiError && err.routeMissing) console.warn('[consent] the server has no /consent endpoint yet');
-          else throw err;
-        });
+        await api.setConsent(session.id, choice.recordingConsent);
       }
       await syncServerClock();
     } catch (err) {
@@ -112,7 +109,6 @@ export function App() {
       return;
     }
     const controller = new CallController({
-      token: auth.token,
       self: auth.user,
       session,
       localStream: choice.stream,
