@@ -30,6 +30,7 @@ export type SignalingQuery = Static<typeof SignalingQuery>;
 
 // ---- Client → server ----
 
+/** An SDP offer for `toUserId` (relayed as `offer` with `fromUserId`). */
 export const OfferMessage = Type.Object({
   type: Type.Literal('offer'),
   toUserId: UserId,
@@ -37,6 +38,7 @@ export const OfferMessage = Type.Object({
 });
 export type OfferMessage = Static<typeof OfferMessage>;
 
+/** The SDP answer to `toUserId`'s offer. */
 export const AnswerMessage = Type.Object({
   type: Type.Literal('answer'),
   toUserId: UserId,
@@ -56,6 +58,7 @@ export const IceCandidate = Type.Union([
 ]);
 export type IceCandidate = Static<typeof IceCandidate>;
 
+/** A local ICE candidate for `toUserId`'s connection. */
 export const IceCandidateMessage = Type.Object({
   type: Type.Literal('ice-candidate'),
   toUserId: UserId,
@@ -63,6 +66,7 @@ export const IceCandidateMessage = Type.Object({
 });
 export type IceCandidateMessage = Static<typeof IceCandidateMessage>;
 
+/** Our microphone and camera switched on or off (broadcast with `userId`). */
 export const MediaStateMessage = Type.Object({
   type: Type.Literal('media-state'),
   micEnabled: Type.Boolean(),

@@ -17,8 +17,8 @@ import { SlotsPage } from './pages/SlotsPage.tsx';
 import { WaitingRoom, type MediaChoice } from './pages/WaitingRoom.tsx';
 import type { Session, User } from './types.ts';
 
+/** The signed-in user (the token itself stays in `tokenStore`, read by every API call). */
 interface Auth {
-  token: string;
   user: User;
 }
 
@@ -69,7 +69,7 @@ export function App() {
     if (!token) return;
     api
       .me(token)
-      .then((user) => setAuth({ token, user }))
+      .then((user) => setAuth({ user }))
       .catch((err) => {
         if (err instanceof ApiError && err.status === 401) tokenStore.clear();
       })
@@ -131,7 +131,7 @@ export function App() {
       <SignIn
         onSignedIn={(token, user) => {
           tokenStore.set(token);
-          setAuth({ token, user });
+          setAuth({ user });
         }}
       />
     );

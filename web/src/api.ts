@@ -100,6 +100,7 @@ export async function request<T>(method: string, path: string, opts: { body?: un
   return data as T;
 }
 
+/** Filters of `GET /api/slots` the slot list offers (`from`/`to`: ISO 8601 bounds of the start). */
 export interface SlotFilters {
   targetLanguageCode?: string;
   level?: string;

@@ -12,6 +12,7 @@ const TOAST_MS = 6000;
 /** Speaking changes are sent at most this often (ms). */
 const SPEAKING_MIN_INTERVAL_MS = 400;
 
+/** What a call needs: who we are, the session, our media and how to get ICE servers. */
 export interface CallOptions {
   self: User;
   session: Session;
@@ -88,10 +89,12 @@ export class CallController {
     });
   }
 
+  /** The session's id. */
   get sessionId(): string {
     return this.opts.session.id;
   }
 
+  /** The session as it was when the call opened. */
   get session(): Session {
     return this.opts.session;
   }
@@ -119,20 +122,24 @@ export class CallController {
     return () => this.listeners.delete(listener);
   };
 
+  /** Our camera and microphone, `null` when receive-only. */
   get localStream(): MediaStream | null {
     return this.opts.localStream;
   }
 
+  /** Whether we are the session's host right now. */
   get isHost(): boolean {
     return this.state.hostUserId === this.opts.self.id;
   }
 
+  /** Mutes or unmutes our microphone, and tells the others. */
   toggleMic(): void {
     this.update({ micEnabled: !this.state.micEnabled });
     this.applyTrackState();
     this.sendMediaState();
   }
 
+  /** Stops or restarts sending our camera, and tells the others. */
   toggleCamera(): void {
     this.update({ cameraEnabled: !this.state.cameraEnabled });
     this.applyTrackState();

@@ -80,6 +80,7 @@ export class CallDebug {
     };
   }
 
+  /** Sets `window.__call` to this call's hook. */
   install(): void {
     window.__call = this.hook;
   }

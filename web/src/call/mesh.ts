@@ -12,6 +12,7 @@ import type { ClientMessage, ServerMessage, SignalingParticipant } from '../type
 import { connectionStats, type ParticipantStats } from './call-stats.ts';
 import { RemoteParticipant, type ConnectionContext, type ParticipantView } from './peer-connection.ts';
 
+/** What the mesh needs from the call. */
 export interface MeshOptions {
   selfUserId: string;
   /** Our camera and microphone; `null` joins receive-only. */

@@ -83,6 +83,7 @@ export class RemoteParticipant implements RecoveryTarget {
     return !this.retired;
   }
 
+  /** What the UI shows of them now (a fresh object). */
   view(): ParticipantView {
     return {
       userId: this.userId,
@@ -109,10 +110,12 @@ export class RemoteParticipant implements RecoveryTarget {
     });
   }
 
+  /** The ICE configuration for a new connection or a restart. */
   rtcConfig(): Promise<RTCConfiguration> {
     return this.ctx.rtcConfig();
   }
 
+  /** Reports a failure that does not stop the call. */
   reportError(error: unknown): void {
     this.ctx.reportError(this.userId, error);
   }
@@ -132,10 +135,12 @@ export class RemoteParticipant implements RecoveryTarget {
     await this.sendOffer(pc);
   }
 
+  /** ICE recovery gave up on the connection: a new one, and an offer on it. */
   startOver(): Promise<void> {
     return this.offer();
   }
 
+  /** Creates an offer on `pc`, sets it locally and sends it, unless `pc` was replaced meanwhile. */
   async sendOffer(pc: RTCPeerConnection, options?: RTCOfferOptions): Promise<void> {
     this.makingOffer = true;
     try {

@@ -13,6 +13,7 @@ const GIVE_UP_AFTER_MS = 120_000;
 const RATE_LIMITED_RETRY_MS = 15_000;
 const LOST_TEXT = 'The connection to the server was lost.';
 
+/** What the signaling connection needs, and what it reports. */
 export interface ReconnectingSocketOptions {
   sessionId: string;
   /** A fresh single-use ticket for one connection attempt (`POST /api/signaling/tickets`). @throws ApiError */

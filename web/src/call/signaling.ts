@@ -13,6 +13,7 @@ export const FATAL_CLOSE_CODES: Record<number, string> = {
 
 /** Rate limited, or too many open connections: retry once, slowly, then give up. */
 export const RATE_LIMITED_CLOSE = 4429;
+/** What the user reads when the server keeps refusing us (4429). */
 export const RATE_LIMITED_TEXT = 'The server refused the connection (too many messages or connections).';
 
 /** Close code our side uses when it gives up on a socket that stopped answering. */

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 
+/** One tile of the video grid: ours (`local`) or a remote participant's. */
 export interface VideoTileProps {
   name: string;
   stream: MediaStream | null;
