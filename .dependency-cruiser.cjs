@@ -1,8 +1,14 @@
 /**
  * Dependency direction of DESIGN section 7, checked in CI (`npm run deps:validate`):
  * only routes (and the HTTP shell) import Fastify, only repositories and src/db touch SQL,
+<<<<<<< HEAD
  * modules meet only through services or the module registry (never another module's
  * repository or internals), and only the container lists the modules.
+=======
+ * and no module imports another module's repository. The wire protocol (src/protocol) is the
+ * one piece the web client shares with the server: it stands alone, and the client reaches
+ * nothing else of src/.
+>>>>>>> restructure-web
  */
 module.exports = {
   forbidden: [
@@ -61,6 +67,20 @@ module.exports = {
       to: { path: '^src/(http/|app\\.ts)' },
     },
     {
+      name: 'web-imports-only-protocol-from-src',
+      comment: 'The browser client shares the wire protocol with the server, nothing else (no server code in the bundle).',
+      severity: 'error',
+      from: { path: '^web/' },
+      to: { path: '^src/', pathNot: '^src/protocol/' },
+    },
+    {
+      name: 'protocol-stands-alone',
+      comment: 'src/protocol is imported by the browser build: it imports typebox and itself only (nothing from src/modules, src/http, src/db or the rest of src/, no Node built-in, no other package).',
+      severity: 'error',
+      from: { path: '^src/protocol/' },
+      to: { pathNot: ['^src/protocol/', 'node_modules/typebox/'] },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},
@@ -71,6 +91,6 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js'] },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.tsx', '.js'] },
   },
 };

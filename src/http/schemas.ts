@@ -1,17 +1,7 @@
-import { Type } from 'typebox';
+import { ErrorBody } from '../protocol/common.ts';
 
-/** Error body of DESIGN 4.2. */
-export const ErrorBody = Type.Object(
-  {
-    error: Type.Object({
-      code: Type.String(),
-      message: Type.String(),
-      requestId: Type.String(),
-      details: Type.Optional(Type.Any()),
-    }),
-  },
-  { description: 'Error' },
-);
+/** Error body of DESIGN 4.2 (defined in `src/protocol/common.ts`, shared with the web client). */
+export { ErrorBody };
 
 /** Response schemas for the error statuses every authenticated route may answer. */
 export const errorResponses = {

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, api, tokenStore } from './api.ts';
-import { CallController, type CallState } from './call/controller.ts';
+import type { CallState } from './call/call-state.ts';
+import { CallController } from './call/controller.ts';
 import { forgetIceServers, loadRtcConfiguration } from './call/ice.ts';
 import { syncServerClock } from './clock.ts';
 import { SessionBanner } from './components/SessionBanner.tsx';
@@ -16,8 +17,8 @@ import { SlotsPage } from './pages/SlotsPage.tsx';
 import { WaitingRoom, type MediaChoice } from './pages/WaitingRoom.tsx';
 import type { Session, User } from './types.ts';
 
+/** The signed-in user (the token itself stays in `tokenStore`, read by every API call). */
 interface Auth {
-  token: string;
   user: User;
 }
 
@@ -46,15 +47,14 @@ export function App() {
   const [enterError, setEnterError] = useState<unknown>(null);
 
   const signOut = useCallback(() => {
+    // Outside any state updater: StrictMode runs updaters twice, and they must stay pure.
+    if (phase.kind === 'call') phase.controller.teardown();
     tokenStore.clear();
     forgetIceServers();
     setAuth(null);
     setCurrent(null);
-    setPhase((p) => {
-      if (p.kind === 'call') p.controller.teardown();
-      return { kind: 'browse' };
-    });
-  }, []);
+    setPhase({ kind: 'browse' });
+  }, [phase]);
 
   // Countdowns run on the server's clock.
   useEffect(() => {
@@ -69,7 +69,7 @@ export function App() {
     if (!token) return;
     api
       .me(token)
-      .then((user) => setAuth({ token, user }))
+      .then((user) => setAuth({ user }))
       .catch((err) => {
         if (err instanceof ApiError && err.status === 401) tokenStore.clear();
       })
@@ -101,10 +101,7 @@ export function App() {
     try {
       // The consent is chosen before joining: with create/join for private sessions, here for the others.
       if (choice.recordingConsent !== consentPreset) {
-        await api.setConsent(session.id, choice.recordingConsent).catch((err) => {
-          if (err instanceof ApiError && err.routeMissing) console.warn('[consent] the server has no /consent endpoint yet');
-          else throw err;
-        });
+        await api.setConsent(session.id, choice.recordingConsent);
       }
       await syncServerClock();
     } catch (err) {
@@ -112,7 +109,6 @@ export function App() {
       return;
     }
     const controller = new CallController({
-      token: auth.token,
       self: auth.user,
       session,
       localStream: choice.stream,
@@ -135,7 +131,7 @@ export function App() {
       <SignIn
         onSignedIn={(token, user) => {
           tokenStore.set(token);
-          setAuth({ token, user });
+          setAuth({ user });
         }}
       />
     );

@@ -1,15 +1,23 @@
 import type {
+  AuthConfig,
+  ConsentBody,
+  CreateSessionBody,
+  CreateSlotBody,
+  DevToken,
+  DevTokenBody,
+  ErrorBody,
   HistoryItem,
   IceServersResponse,
-  NewPrivateSession,
-  NewSlot,
+  JoinSessionBody,
   Page,
   Rating,
+  RatingBody,
   Registration,
   Session,
   SessionParticipant,
-  SignalingTicket,
   Slot,
+  TicketRequest,
+  TicketResponse,
   User,
 } from './types.ts';
 
@@ -20,16 +28,11 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly requestId?: string,
-    /** From `Retry-After` on 429 answers: how long to wait before trying again. */
+    /** From `Retry-After` on 429 answers: how long to wait before trying again, in seconds. */
     readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'ApiError';
-  }
-
-  /** True when the server has no such route at all (an endpoint that is not deployed yet). */
-  get routeMissing(): boolean {
-    return this.status === 404 && this.code === 'ROUTE_NOT_FOUND';
   }
 }
 
@@ -83,19 +86,21 @@ export async function request<T>(method: string, path: string, opts: { body?: un
     }
   }
   if (!res.ok) {
-    const e = (data as { error?: { code?: string; message?: string; requestId?: string } } | null)?.error;
-    const retryAfter = Number(res.headers.get('retry-after'));
+    // A proxy in front of the service may answer with another body (or none).
+    const e = (data as Partial<ErrorBody> | null)?.error;
+    const retryAfterSeconds = Number(res.headers.get('retry-after'));
     throw new ApiError(
       res.status,
       e?.code ?? `HTTP_${res.status}`,
       e?.message ?? (res.statusText || 'Request failed'),
       e?.requestId,
-      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+      Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0 ? retryAfterSeconds : undefined,
     );
   }
   return data as T;
 }
 
+/** Filters of `GET /api/slots` the slot list offers (`from`/`to`: ISO 8601 bounds of the start). */
 export interface SlotFilters {
   targetLanguageCode?: string;
   level?: string;
@@ -103,16 +108,20 @@ export interface SlotFilters {
   to?: string;
 }
 
-/** Typed wrappers of the REST routes the client uses (DESIGN 4.2). */
+/**
+ * Typed wrappers of the REST routes the client uses (DESIGN 4.2); bodies are checked against the
+ * wire's types at compile time.
+ * @throws ApiError from every call (see `request`).
+ */
 export const api = {
-  authConfig: () => request<{ devMode: boolean; serverTime?: string }>('GET', '/api/auth/config', { token: null }),
+  authConfig: () => request<AuthConfig>('GET', '/api/auth/config', { token: null }),
   devToken: (name: string, admin: boolean) =>
-    request<{ token: string; user: User }>('POST', '/api/dev/token', { body: { name, admin }, token: null }),
+    request<DevToken>('POST', '/api/dev/token', { body: { name, admin } satisfies DevTokenBody, token: null }),
   me: (token?: string) => request<User>('GET', '/api/me', { token }),
 
   listSlots: (filters: SlotFilters, cursor?: string | null, limit = 20) =>
     request<Page<Slot>>('GET', '/api/slots', { query: { ...filters, cursor, limit } }),
-  createSlot: (slot: NewSlot) => request<Slot>('POST', '/api/slots', { body: slot }),
+  createSlot: (slot: CreateSlotBody) => request<Slot>('POST', '/api/slots', { body: slot }),
   register: (slotId: string) => request<Registration>('POST', `/api/slots/${encodeURIComponent(slotId)}/registrations`, { body: {} }),
 
   listRegistrations: (cursor?: string | null) => request<Page<Registration>>('GET', '/api/registrations', { query: { cursor } }),
@@ -132,20 +141,20 @@ export const api = {
   leaveSession: (id: string) => request<Session>('POST', sessionPath(id, 'leave'), { body: {} }),
 
   /** Creates a private session; the caller becomes its host (seed 002 AC2). */
-  createPrivateSession: (input: NewPrivateSession) => request<Session>('POST', '/api/sessions', { body: input }),
+  createPrivateSession: (input: CreateSessionBody) => request<Session>('POST', '/api/sessions', { body: input }),
   /** Joins a private session by its invite code (201 new member, 200 already a member). */
   joinByCode: (inviteCode: string, recordingConsent: boolean) =>
-    request<Session>('POST', '/api/sessions/join', { body: { inviteCode, recordingConsent } }),
+    request<Session>('POST', '/api/sessions/join', { body: { inviteCode, recordingConsent } satisfies JoinSessionBody }),
   startSession: (id: string) => request<Session>('POST', sessionPath(id, 'start'), { body: {} }),
   endSession: (id: string) => request<Session>('POST', sessionPath(id, 'end'), { body: {} }),
-  setConsent: (id: string, recordingConsent: boolean) => request<Session>('POST', sessionPath(id, 'consent'), { body: { recordingConsent } }),
+  setConsent: (id: string, recordingConsent: boolean) => request<Session>('POST', sessionPath(id, 'consent'), { body: { recordingConsent } satisfies ConsentBody }),
 
   history: (cursor?: string | null, limit = 10) => request<Page<HistoryItem>>('GET', '/api/sessions/history', { query: { cursor, limit } }),
   rate: (id: string, rating: number, comment?: string) =>
-    request<Rating>('POST', sessionPath(id, 'rating'), { body: comment ? { rating, comment } : { rating } }),
+    request<Rating>('POST', sessionPath(id, 'rating'), { body: (comment ? { rating, comment } : { rating }) satisfies RatingBody }),
 
   /** A single-use ticket for one signaling connection, so the JWT stays out of URLs. */
-  signalingTicket: (sessionId: string) => request<SignalingTicket>('POST', '/api/signaling/tickets', { body: { sessionId } }),
+  signalingTicket: (sessionId: string) => request<TicketResponse>('POST', '/api/signaling/tickets', { body: { sessionId } satisfies TicketRequest }),
   iceServers: () => request<IceServersResponse>('GET', '/api/ice-servers'),
 };
 

@@ -1,5 +1,13 @@
 import { api } from './api.ts';
 
+/** A source of the current time, in ms since the epoch; injected where a test or another clock may stand in. */
+export interface Clock {
+  now(): number;
+}
+
+/** The browser's own clock: for elapsed times and timers (instants of the server: `serverNow`). */
+export const browserClock: Clock = { now: () => Date.now() };
+
 /**
  * The server's clock as seen from the browser: countdowns use it rather than the browser's own
  * clock, which may be off. The offset comes from `serverTime` in `/api/auth/config`, corrected
@@ -18,7 +26,6 @@ export async function syncServerClock(): Promise<void> {
   try {
     const { serverTime } = await api.authConfig();
     const received = Date.now();
-    if (!serverTime) return;
     const server = new Date(serverTime).getTime();
     if (Number.isFinite(server)) offsetMs = server - (sent + received) / 2;
   } catch {

@@ -1,4 +1,5 @@
 /** Display helpers: local times, countdowns and plain-language codes. */
+import type { ParticipantLeftReason } from './types.ts';
 
 const dateTime = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
 const timeOnly = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
@@ -82,17 +83,14 @@ export function endReasonText(reason: string | null | undefined): string {
   return END_REASONS[reason] ?? humanize(reason);
 }
 
-const LEFT_REASONS: Record<string, string> = {
+const LEFT_REASONS: Record<ParticipantLeftReason, string> = {
   left: 'left the call',
-  timeout: 'lost connection',
   disconnected: 'lost connection',
-  dropped: 'lost connection',
-  removed: 'was removed',
 };
 
-/** Why someone left the call, as a verb phrase. */
-export function leftReasonText(reason: string | undefined): string {
-  return (reason && LEFT_REASONS[reason]) ?? 'left the call';
+/** Why someone left the call (`participant-left`'s `reason`), as a verb phrase. */
+export function leftReasonText(reason: ParticipantLeftReason): string {
+  return LEFT_REASONS[reason] ?? 'left the call';
 }
 
 const ERROR_HINTS: Record<string, string> = {

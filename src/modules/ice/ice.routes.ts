@@ -1,21 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import { currentUser } from '../../http/auth.ts';
 import { errorResponses } from '../../http/schemas.ts';
 import type { Clock } from '../../shared/clock.ts';
+import { IceServersResponse } from './ice.schemas.ts';
 import type { IceService } from './ice.service.ts';
-
-const IceServersResponse = Type.Object({
-  iceServers: Type.Array(
-    Type.Object({
-      urls: Type.Array(Type.String()),
-      username: Type.Optional(Type.String()),
-      credential: Type.Optional(Type.String()),
-    }),
-  ),
-  ttlSeconds: Type.Integer({ description: 'How long the TURN credentials stay valid; fetch new ones before then' }),
-});
 
 /** `GET /api/ice-servers` (authenticated scope): STUN and time-limited TURN credentials for the caller. */
 export async function iceRoutes(app: FastifyInstance, deps: { ice: IceService; clock: Clock }): Promise<void> {

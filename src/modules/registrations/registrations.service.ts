@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { RuleSettings } from '../../config.ts';
 import type { Executor } from '../../db/client.ts';
+import type { Registration, RegistrationStatus } from '../../protocol/registrations.ts';
 import { AppError } from '../../shared/errors.ts';
 import { decodeCursor, encodeCursor } from '../../shared/pagination.ts';
 import type { AuthUser } from '../auth/auth.service.ts';
@@ -11,22 +12,10 @@ import { registrationsRepository, type RegistrationRow, type RegistrationWithSlo
 export const MAX_ACTIVE_REGISTRATIONS = 3;
 
 /** Registration states of seed 001. */
-export type RegistrationStatus = 'registered' | 'cancelled' | 'attended' | 'noshow';
+export type { RegistrationStatus };
 
-/** A registration as clients see it (ISO 8601 UTC times). */
-export interface RegistrationView {
-  id: string;
-  timeSlotId: string;
-  userId: string;
-  status: RegistrationStatus;
-  registeredAt: string;
-  cancelledAt: string | null;
-  /** Session matchmaking placed the user in, once matched. */
-  sessionId: string | null;
-  /** Why no session was formed, e.g. `NOT_ENOUGH_PARTICIPANTS`. */
-  unmatchedReason: string | null;
-  slot: { startTime: string; endTime: string; durationMinutes: number; targetLanguageCode: string; level: string };
-}
+/** A registration as clients see it (the wire's `Registration`; ISO 8601 UTC times). */
+export type RegistrationView = Registration;
 
 /**
  * Registrations to time slots (seed 000 §3.1, §5.1): register until `RULES_REGISTRATION_CUTOFF`

@@ -1,15 +1,12 @@
 import type { Executor } from '../../db/client.ts';
+import type { Rating } from '../../protocol/sessions.ts';
 import { isUniqueViolation } from '../../db/locks.ts';
 import type { AuthUser } from '../auth/auth.service.ts';
 import { SessionErrors } from './sessions.errors.ts';
 import { sessionsRepository } from './sessions.repository.ts';
 
-/** A participant's rating of an ended session. `createdAt` ISO 8601 UTC. */
-export interface RatingView {
-  rating: number;
-  comment: string | null;
-  createdAt: string;
-}
+/** A participant's rating of an ended session (`src/protocol/sessions.ts`). `createdAt` ISO 8601 UTC. */
+export type RatingView = Rating;
 
 /**
  * Seed 000 §3.4 "Il peut noter son expérience (optionnel)": a member rates an ended session

@@ -1,8 +1,13 @@
 import type { RuleSettings } from '../../config.ts';
+import type { EndReason, Session, SessionParticipant } from '../../protocol/sessions.ts';
 import type { ParticipantRow, SessionRow, SessionState } from './sessions.repository.ts';
 
-/** Why a session ended (DESIGN 2). */
-export type EndReason = 'completed' | 'timeout' | 'host_ended' | 'all_left' | 'cancelled';
+/** The wire shapes (`src/protocol/sessions.ts`, shared with the web client) under the module's names. */
+export type { EndReason, HistoryItem } from '../../protocol/sessions.ts';
+/** A participant as clients see it (seed 002 AC4, DESIGN 2). */
+export type ParticipantView = SessionParticipant;
+/** A session as clients see it. Times are ISO 8601 UTC. */
+export type SessionView = Session;
 
 /** A state change pushed to connected clients over signaling after it committed. */
 export type SessionChange =
@@ -11,47 +16,6 @@ export type SessionChange =
   | { type: 'host-changed'; sessionId: string; hostUserId: string }
   | { type: 'ended'; sessionId: string; reason: EndReason };
 
-/** A participant as clients see it (seed 002 AC4, DESIGN 2). */
-export interface ParticipantView {
-  userId: string;
-  displayName: string;
-  role: 'host' | 'participant';
-  /** `waiting` (never connected) | `connected` | `disconnected`. */
-  status: 'waiting' | 'connected' | 'disconnected';
-  micEnabled: boolean;
-  cameraEnabled: boolean;
-  recordingConsent: boolean;
-  joinedAt: string | null;
-  leftAt: string | null;
-  presenceSeconds: number;
-  speakingTimeSeconds: number;
-}
-
-/** A session as clients see it. Times are ISO 8601 UTC. */
-export interface SessionView {
-  id: string;
-  type: 'public' | 'private';
-  timeSlotId: string | null;
-  targetLanguageCode: string;
-  level: string | null;
-  topicId: string | null;
-  topicTitle: string | null;
-  status: 'waiting' | 'active' | 'ended';
-  endReason: EndReason | null;
-  hostUserId: string | null;
-  maxParticipants: number;
-  /** Private sessions only, shown to members while the session is live. */
-  inviteCode: string | null;
-  scheduledStartAt: string | null;
-  scheduledEndAt: string | null;
-  startedAt: string | null;
-  endedAt: string | null;
-  /** When the session will end on its own (slot end, or private timeout once started), or null. */
-  endsAt: string | null;
-  recordingEnabled: boolean;
-  participants: ParticipantView[];
-}
-
 /**
  * What signaling admission needs (`authorizeSignaling`): the session's state and the caller's
  * participation. Times are ISO 8601 UTC.
@@ -59,24 +23,6 @@ export interface SessionView {
 export interface SignalingAdmissionView {
   session: Pick<SessionView, 'id' | 'status' | 'startedAt' | 'endsAt'>;
   participant: ParticipantView;
-}
-
-/** One entry of `GET /api/sessions/history` (seed 002 AC8, seed 000 §3.4). */
-export interface HistoryItem {
-  id: string;
-  type: 'public' | 'private';
-  targetLanguageCode: string;
-  level: string | null;
-  topicTitle: string | null;
-  participantCount: number;
-  durationSeconds: number;
-  status: 'ended';
-  endReason: EndReason | null;
-  startedAt: string | null;
-  endedAt: string | null;
-  myPresenceSeconds: number;
-  mySpeakingTimeSeconds: number;
-  myRating: { rating: number; comment: string | null } | null;
 }
 
 /** ISO 8601 UTC, or null. */

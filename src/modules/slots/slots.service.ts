@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { RuleSettings } from '../../config.ts';
 import type { Executor } from '../../db/client.ts';
+import type { Slot } from '../../protocol/slots.ts';
 import { AppError } from '../../shared/errors.ts';
 import { decodeCursor, encodeCursor } from '../../shared/pagination.ts';
 import { requireAdmin, type AuthUser } from '../auth/auth.service.ts';
@@ -30,28 +31,8 @@ export interface CreateSlotInput {
   timeZone?: string;
 }
 
-/** A slot as clients see it. Times are ISO 8601 UTC. */
-export interface SlotView {
-  id: string;
-  seriesId: string | null;
-  targetLanguageCode: string;
-  level: string;
-  startTime: string;
-  endTime: string;
-  durationMinutes: number;
-  maxParticipants: number;
-  minParticipants: number;
-  recurrence: string;
-  timeZone: string;
-  isActive: boolean;
-  registeredCount: number;
-  seatsLeft: number;
-  /** The caller's active registration, or null. */
-  myRegistrationId: string | null;
-  /** `startTime - RULES_REGISTRATION_CUTOFF`. */
-  registrationClosesAt: string;
-  createdAt: string;
-}
+/** A slot as clients see it (the wire's `Slot`). Times are ISO 8601 UTC. */
+export type SlotView = Slot;
 
 /** Query of `GET /api/slots`. */
 export interface ListSlotsQuery {

@@ -8,6 +8,7 @@ export interface BackoffPolicy {
   jitter: number;
 }
 
+/** The signaling reconnection's policy: 0.5 s doubling up to 8 s, half of each delay random. */
 export const SIGNALING_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 8000, jitter: 0.5 };
 
 /**

@@ -1,83 +1,19 @@
-import { ApiError, api } from '../api.ts';
-import { errorText, leftReasonText } from '../format.ts';
+import { api } from '../api.ts';
+import { leftReasonText } from '../format.ts';
 import type { ServerMessage, Session, User } from '../types.ts';
-import { backoffDelay } from './backoff.ts';
-import { PeerMesh, type PeerStats, type PeerView } from './mesh.ts';
-import { FATAL_CLOSE_CODES, RATE_LIMITED_CLOSE, RATE_LIMITED_TEXT, SignalingSocket, signalingUrl } from './signaling.ts';
+import type { CallState } from './call-state.ts';
+import { CallDebug } from './debug.ts';
+import { CallMesh } from './mesh.ts';
+import { ReconnectingSocket } from './reconnecting-socket.ts';
 import { ChangeThrottle, VoiceActivityDetector } from './voice-activity.ts';
-
-export type CallStatus = 'connecting' | 'connected' | 'reconnecting' | 'ended';
-
-export interface Toast {
-  id: number;
-  text: string;
-}
-
-/** Everything the call screen renders; replaced (never mutated) on each change. */
-export interface CallState {
-  status: CallStatus;
-  sessionStatus: Session['status'];
-  startedAt: string | null;
-  /** When the session ends: `endsAt` from the server, else the scheduled end. */
-  endsAt: string | null;
-  hostUserId: string | null;
-  micEnabled: boolean;
-  cameraEnabled: boolean;
-  /** Our own voice activity (what we report to the others). */
-  selfSpeaking: boolean;
-  peers: PeerView[];
-  /** Recent events in words ("Ana joined"), newest last. */
-  notices: string[];
-  /** Short-lived announcements ("Ana is now the host"), removed after a few seconds. */
-  toasts: Toast[];
-  /** While `reconnecting`: the attempt number and when the next one starts (ms since epoch). */
-  reconnect: { attempt: number; nextAt: number } | null;
-  /** Set when `status` is `ended`: an end reason code (DESIGN 2) or `null` when we left or lost the connection. */
-  endReason: string | null;
-  /** Set when the call ended for a reason other than the session's end (lost connection, replaced...). */
-  endMessage: string | null;
-}
-
-/** The test and debugging hook installed on `window.__call` while a call is open. */
-export interface CallDebugHook {
-  sessionId: string;
-  peers(): Array<Pick<PeerView, 'userId' | 'displayName' | 'connectionState' | 'micEnabled' | 'cameraEnabled' | 'speaking'>>;
-  stats(): Promise<PeerStats[]>;
-  status(): CallStatus;
-  hostUserId(): string | null;
-  /** How many times the signaling socket opened (1 + reconnections). */
-  connections(): number;
-  /** Signaling frames received so far (relay frames and heartbeat acks left out), oldest first. */
-  received(): ServerMessage[];
-  /** Our own voice activity detection: audio context state, last level, speaking. */
-  voice(): { state: string; level: number; speaking: boolean };
-  /** Closes the signaling socket as a network failure would, to exercise reconnection. */
-  simulateSignalingDrop(): void;
-}
-
-declare global {
-  interface Window {
-    __call?: CallDebugHook;
-  }
-}
 
 const MAX_NOTICES = 5;
 const TOAST_MS = 6000;
-/** A socket open at least this long was healthy: the next drop starts the backoff from scratch. */
-const STABLE_CONNECTION_MS = 10_000;
-/** Reconnection stops after this long without a healthy connection. */
-const GIVE_UP_AFTER_MS = 120_000;
-/** After a 4429 close, the one retry waits at least this long. */
-const RATE_LIMITED_RETRY_MS = 15_000;
-/** Speaking changes are sent at most this often. */
+/** Speaking changes are sent at most this often (ms). */
 const SPEAKING_MIN_INTERVAL_MS = 400;
-/** Frames kept for `window.__call.received()`. */
-const MAX_RECEIVED = 300;
-const RELAY_TYPES = new Set(['offer', 'answer', 'ice-candidate', 'heartbeat-ack']);
 
+/** What a call needs: who we are, the session, our media and how to get ICE servers. */
 export interface CallOptions {
-  /** The long-lived JWT: for REST calls, and for signaling where tickets are not available. */
-  token: string;
   self: User;
   session: Session;
   localStream: MediaStream | null;
@@ -88,30 +24,18 @@ export interface CallOptions {
 }
 
 /**
- * One call: the signaling socket (reconnected after unexpected drops, with exponential backoff
- * and jitter, each time with a fresh single-use ticket), the peer mesh, the local media and the
- * voice activity report. Framework-free; the React screen subscribes to `getState()`.
+ * One call: the signaling connection (`ReconnectingSocket`), the mesh of peer connections, the
+ * local media and the voice activity report. Framework-free; the React screen subscribes to
+ * `getState()`. Nothing starts before `start()`.
  */
 export class CallController {
   private state: CallState;
   private readonly listeners = new Set<() => void>();
-  private readonly mesh: PeerMesh;
-  private socket: SignalingSocket | null = null;
-  /** Increments on each connection attempt; a stale attempt's callbacks are ignored. */
-  private connectSeq = 0;
-  private attempt = 0;
-  /** When the connection was lost (the start of the current reconnection run). */
-  private lostAt: number | null = null;
-  private openedAt: number | null = null;
-  private rateLimitedOnce = false;
-  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  /** False once `/api/signaling/tickets` answered that it does not exist: the JWT goes in the URL. */
-  private useTickets = true;
+  private readonly mesh: CallMesh;
+  private readonly signaling: ReconnectingSocket;
+  private readonly debug: CallDebug;
   private readonly names = new Map<string, string>();
-  private hook: CallDebugHook | null = null;
   private leaving = false;
-  private openCount = 0;
-  private readonly received: ServerMessage[] = [];
   private nextToastId = 1;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private voice: VoiceActivityDetector | null = null;
@@ -127,7 +51,7 @@ export class CallController {
       micEnabled: opts.micEnabled,
       cameraEnabled: opts.cameraEnabled,
       selfSpeaking: false,
-      peers: [],
+      participants: [],
       notices: [],
       toasts: [],
       reconnect: null,
@@ -137,49 +61,47 @@ export class CallController {
     this.applyTrackState();
     for (const p of opts.session.participants) this.names.set(p.userId, p.displayName);
     this.names.set(opts.self.id, opts.self.name);
-    this.mesh = new PeerMesh({
+    this.signaling = new ReconnectingSocket({
+      sessionId: opts.session.id,
+      ticket: async () => (await api.signalingTicket(opts.session.id)).ticket,
+      onOpen: () => this.onOpen(),
+      onMessage: (message) => this.onMessage(message),
+      onReconnecting: (attempt, nextAt) => this.update({ status: 'reconnecting', reconnect: { attempt, nextAt } }),
+      onEnd: (message) => this.finish(null, message),
+    });
+    this.mesh = new CallMesh({
       selfUserId: opts.self.id,
       localStream: opts.localStream,
       rtcConfig: opts.rtcConfig,
-      send: (message) => this.socket?.send(message) ?? false,
-      onChange: () => this.update({ peers: this.mesh.peerViews() }),
+      send: (message) => this.signaling.send(message),
+      onChange: () => this.update({ participants: this.mesh.participants() }),
     });
     this.speakingThrottle = new ChangeThrottle(SPEAKING_MIN_INTERVAL_MS, (speaking) => {
-      this.socket?.send({ type: 'speaking', speaking });
+      this.signaling.send({ type: 'speaking', speaking });
+    });
+    this.debug = new CallDebug({
+      sessionId: opts.session.id,
+      mesh: this.mesh,
+      signaling: this.signaling,
+      status: () => this.state.status,
+      hostUserId: () => this.state.hostUserId,
+      voice: () => this.voice,
     });
   }
 
+  /** The session's id. */
   get sessionId(): string {
     return this.opts.session.id;
   }
 
+  /** The session as it was when the call opened. */
   get session(): Session {
     return this.opts.session;
   }
 
   /** Opens the signaling connection, starts voice activity detection and installs `window.__call`. */
   start(): void {
-    this.hook = {
-      sessionId: this.opts.session.id,
-      peers: () =>
-        this.mesh.peerViews().map(({ userId, displayName, connectionState, micEnabled, cameraEnabled, speaking }) => ({
-          userId,
-          displayName,
-          connectionState,
-          micEnabled,
-          cameraEnabled,
-          speaking,
-        })),
-      stats: () => this.mesh.stats(),
-      status: () => this.state.status,
-      hostUserId: () => this.state.hostUserId,
-      connections: () => this.openCount,
-      received: () => [...this.received],
-      voice: () => ({ state: this.voice?.state ?? 'off', level: this.voice?.level ?? 0, speaking: this.voice?.speaking ?? false }),
-      simulateSignalingDrop: () => this.socket?.simulateDrop(),
-    };
-    window.__call = this.hook;
-    window.addEventListener('online', this.onOnline);
+    this.debug.install();
     const track = this.opts.localStream?.getAudioTracks()[0];
     if (track) {
       this.voice = new VoiceActivityDetector(track, (speaking) => {
@@ -188,30 +110,36 @@ export class CallController {
       });
       this.voice.start();
     }
-    void this.connect();
+    this.signaling.start();
   }
 
+  /** The current state (for `useSyncExternalStore`). */
   getState = (): CallState => this.state;
 
+  /** Calls `listener` after each state change. @returns the unsubscribe function. */
   subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   };
 
+  /** Our camera and microphone, `null` when receive-only. */
   get localStream(): MediaStream | null {
     return this.opts.localStream;
   }
 
+  /** Whether we are the session's host right now. */
   get isHost(): boolean {
     return this.state.hostUserId === this.opts.self.id;
   }
 
+  /** Mutes or unmutes our microphone, and tells the others. */
   toggleMic(): void {
     this.update({ micEnabled: !this.state.micEnabled });
     this.applyTrackState();
     this.sendMediaState();
   }
 
+  /** Stops or restarts sending our camera, and tells the others. */
   toggleCamera(): void {
     this.update({ cameraEnabled: !this.state.cameraEnabled });
     this.applyTrackState();
@@ -239,81 +167,25 @@ export class CallController {
   async leave(): Promise<void> {
     if (this.state.status === 'ended' || this.leaving) return;
     this.leaving = true;
+    this.signaling.expectClose();
     await api.leaveSession(this.opts.session.id).catch(() => undefined);
     this.finish(null, null);
   }
 
   /** Releases the socket, peer connections, camera and microphone without telling the server. */
   teardown(): void {
-    clearTimeout(this.reconnectTimer);
-    this.connectSeq += 1;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    window.removeEventListener('online', this.onOnline);
     this.speakingThrottle.stop();
     this.voice?.stop();
     this.voice = null;
-    this.socket?.close();
-    this.socket = null;
+    this.signaling.stop();
     this.mesh.close();
     for (const track of this.opts.localStream?.getTracks() ?? []) track.stop();
-    if (window.__call === this.hook) delete window.__call;
-  }
-
-  /** Opens a signaling socket with a fresh ticket (or the JWT where tickets do not exist yet). */
-  private async connect(): Promise<void> {
-    const seq = ++this.connectSeq;
-    this.reconnectTimer = undefined;
-    let token = this.opts.token;
-    if (this.useTickets) {
-      try {
-        token = (await api.signalingTicket(this.opts.session.id)).ticket;
-      } catch (err) {
-        if (seq !== this.connectSeq || this.state.status === 'ended') return;
-        if (!this.ticketFailure(err)) return;
-      }
-    }
-    if (seq !== this.connectSeq || this.state.status === 'ended') return;
-    this.socket = new SignalingSocket(signalingUrl(token, this.opts.session.id), {
-      onOpen: () => this.onOpen(),
-      onMessage: (message) => this.onMessage(message),
-      onClose: (code) => this.onClose(code),
-    });
-  }
-
-  /**
-   * Decides what a failed ticket request means.
-   * @returns true to go on with the JWT in the URL (only when the server has no ticket endpoint).
-   */
-  private ticketFailure(err: unknown): boolean {
-    if (err instanceof ApiError) {
-      if (err.routeMissing) {
-        // A server without tickets (older version): the JWT in the URL keeps working there.
-        this.useTickets = false;
-        return true;
-      }
-      if (err.status === 404) {
-        this.finish(null, FATAL_CLOSE_CODES[4404]!);
-        return false;
-      }
-      if (err.status === 401) {
-        this.finish(null, FATAL_CLOSE_CODES[4401]!);
-        return false;
-      }
-      if (err.status === 403 || err.status === 409 || err.status === 410) {
-        this.finish(null, errorText(err.code, err.message));
-        return false;
-      }
-    }
-    // Offline, 429 or a server error: try again later.
-    this.lostAt ??= Date.now();
-    this.scheduleReconnect(err instanceof ApiError && err.retryAfterSeconds ? err.retryAfterSeconds * 1000 : 0);
-    return false;
+    this.debug.remove();
   }
 
   private onOpen(): void {
-    this.openCount += 1;
-    this.openedAt = Date.now();
     this.update({ status: 'connected', reconnect: null });
     this.sendMediaState();
     // The server forgets our voice activity with the connection: say it again.
@@ -321,18 +193,8 @@ export class CallController {
     if (this.voice?.speaking) this.speakingThrottle.push(true);
   }
 
-  private readonly onOnline = (): void => {
-    // The browser is back online: do not wait for the backoff.
-    if (this.state.status !== 'reconnecting' || this.reconnectTimer === undefined) return;
-    clearTimeout(this.reconnectTimer);
-    void this.connect();
-  };
-
   private onMessage(message: ServerMessage): void {
-    if (!RELAY_TYPES.has(message.type)) {
-      this.received.push(message);
-      if (this.received.length > MAX_RECEIVED) this.received.shift();
-    }
+    this.debug.record(message);
     switch (message.type) {
       case 'participant-list': {
         for (const p of message.participants) this.names.set(p.userId, p.displayName);
@@ -368,8 +230,7 @@ export class CallController {
         this.finish(message.reason, null);
         return;
       case 'error':
-        // A frame this server version does not know (e.g. `speaking` before it is supported) is
-        // not the user's business.
+        // A frame the server found malformed is a bug of ours, not the user's business.
         if (message.code === 'INVALID_MESSAGE') console.warn(`[call] server: ${message.message}`);
         else this.notice(`Server: ${message.message} (${message.code})`);
         break;
@@ -377,42 +238,6 @@ export class CallController {
         break;
     }
     this.mesh.handle(message);
-  }
-
-  private onClose(code: number): void {
-    this.socket = null;
-    if (this.state.status === 'ended') return;
-    if (this.leaving) return this.finish(null, null);
-    const fatal = FATAL_CLOSE_CODES[code];
-    if (fatal) return this.finish(null, fatal);
-    const now = Date.now();
-    if (this.openedAt !== null && now - this.openedAt >= STABLE_CONNECTION_MS) {
-      // A healthy connection dropped: a new reconnection run.
-      this.attempt = 0;
-      this.lostAt = now;
-    }
-    this.openedAt = null;
-    this.lostAt ??= now;
-    if (code === RATE_LIMITED_CLOSE) {
-      // Never a reconnection loop against a server that refuses us: one slow retry.
-      if (this.rateLimitedOnce) return this.finish(null, RATE_LIMITED_TEXT);
-      this.rateLimitedOnce = true;
-      return this.scheduleReconnect(RATE_LIMITED_RETRY_MS);
-    }
-    this.scheduleReconnect();
-  }
-
-  /** The next attempt after an exponential, jittered delay (at least `minDelayMs`). */
-  private scheduleReconnect(minDelayMs = 0): void {
-    if (this.state.status === 'ended') return;
-    if (this.lostAt !== null && Date.now() - this.lostAt > GIVE_UP_AFTER_MS) {
-      return this.finish(null, 'The connection to the server was lost.');
-    }
-    const delay = Math.max(minDelayMs, backoffDelay(this.attempt));
-    this.attempt += 1;
-    this.update({ status: 'reconnecting', reconnect: { attempt: this.attempt, nextAt: Date.now() + delay } });
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = setTimeout(() => void this.connect(), delay);
   }
 
   private finish(endReason: string | null, endMessage: string | null): void {
@@ -430,7 +255,7 @@ export class CallController {
   }
 
   private sendMediaState(): void {
-    this.socket?.send({ type: 'media-state', micEnabled: this.state.micEnabled, cameraEnabled: this.state.cameraEnabled });
+    this.signaling.send({ type: 'media-state', micEnabled: this.state.micEnabled, cameraEnabled: this.state.cameraEnabled });
   }
 
   private notice(text: string): void {

@@ -1,4 +1,4 @@
-import { ApiError, api } from '../api.ts';
+import { api } from '../api.ts';
 
 /**
  * The ICE configuration of every peer connection, kept in one place: STUN and time-limited TURN
@@ -12,9 +12,7 @@ import { ApiError, api } from '../api.ts';
  */
 
 const RELAY_STORAGE_KEY = 'conversation.iceRelay';
-/** When the server has no `/api/ice-servers` (or answers garbage): host candidates only, asked again after this. */
-const FALLBACK_TTL_MS = 5 * 60_000;
-/** After a failed fetch (offline, 5xx): asked again after half of this. */
+/** After a failed fetch (offline, 5xx): asked again after half of this, in ms. */
 const RETRY_TTL_MS = 60_000;
 
 interface Cached {
@@ -40,16 +38,12 @@ async function fetchIceServers(): Promise<Cached> {
   const now = Date.now();
   try {
     const { iceServers, ttlSeconds } = await api.iceServers();
-    const ttlMs = Number.isFinite(ttlSeconds) && ttlSeconds > 0 ? ttlSeconds * 1000 : FALLBACK_TTL_MS;
-    return { iceServers: Array.isArray(iceServers) ? iceServers : [], fetchedAt: now, ttlMs };
+    return { iceServers, fetchedAt: now, ttlMs: ttlSeconds * 1000 };
   } catch (err) {
-    const missing = err instanceof ApiError && err.routeMissing;
-    if (!missing) console.warn('[call] cannot load ICE servers; keeping the previous ones', err);
-    // Not deployed: host candidates only, asked again later. Offline or failing: keep the
-    // previous servers (their TURN credentials outlive ttl/2) and ask again in 30 s.
-    return missing
-      ? { iceServers: [], fetchedAt: now, ttlMs: FALLBACK_TTL_MS }
-      : { iceServers: cached?.iceServers ?? [], fetchedAt: now, ttlMs: RETRY_TTL_MS };
+    // Offline or failing: keep the previous servers (their TURN credentials outlive ttl/2) and
+    // ask again in 30 s.
+    console.warn('[call] cannot load ICE servers; keeping the previous ones', err);
+    return { iceServers: cached?.iceServers ?? [], fetchedAt: now, ttlMs: RETRY_TTL_MS };
   }
 }
 

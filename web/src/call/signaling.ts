@@ -1,3 +1,4 @@
+import { browserClock, type Clock } from '../clock.ts';
 import type { ClientMessage, ServerMessage } from '../types.ts';
 
 /** Close codes after which reconnecting is pointless (DESIGN 4.3). 4429 is handled apart (one slow retry). */
@@ -12,6 +13,7 @@ export const FATAL_CLOSE_CODES: Record<number, string> = {
 
 /** Rate limited, or too many open connections: retry once, slowly, then give up. */
 export const RATE_LIMITED_CLOSE = 4429;
+/** What the user reads when the server keeps refusing us (4429). */
 export const RATE_LIMITED_TEXT = 'The server refused the connection (too many messages or connections).';
 
 /** Close code our side uses when it gives up on a socket that stopped answering. */
@@ -21,13 +23,17 @@ const HEARTBEAT_MS = 15_000;
 /** A heartbeat not followed by any frame within this long means the connection is dead. */
 const HEARTBEAT_ANSWER_MS = 10_000;
 
-/** The `/ws/signaling` address on the page's own origin (ws: or wss: by page protocol). */
+/**
+ * The `/ws/signaling` address on the page's own origin (ws: or wss: by page protocol).
+ * @param token a single-use ticket (`POST /api/signaling/tickets`), or a JWT.
+ */
 export function signalingUrl(token: string, sessionId: string): string {
   const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
   const params = new URLSearchParams({ token, sessionId });
   return `${scheme}//${window.location.host}/ws/signaling?${params.toString()}`;
 }
 
+/** What a `SignalingSocket` reports. `onClose` does not run after our own `close()`. */
 export interface SignalingHandlers {
   onOpen(): void;
   onMessage(message: ServerMessage): void;
@@ -48,15 +54,19 @@ export class SignalingSocket {
   private closedByUs = false;
   private lastFrameAt = 0;
 
-  constructor(url: string, private readonly handlers: SignalingHandlers) {
+  constructor(
+    url: string,
+    private readonly handlers: SignalingHandlers,
+    private readonly clock: Clock = browserClock,
+  ) {
     this.ws = new WebSocket(url);
     this.ws.onopen = () => {
-      this.lastFrameAt = Date.now();
+      this.lastFrameAt = this.clock.now();
       this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
       this.handlers.onOpen();
     };
     this.ws.onmessage = (event) => {
-      this.lastFrameAt = Date.now();
+      this.lastFrameAt = this.clock.now();
       if (typeof event.data !== 'string') return;
       let message: ServerMessage;
       try {
@@ -97,7 +107,7 @@ export class SignalingSocket {
   }
 
   private beat(): void {
-    const sentAt = Date.now();
+    const sentAt = this.clock.now();
     if (!this.send({ type: 'heartbeat' })) return;
     clearTimeout(this.answerTimer);
     this.answerTimer = setTimeout(() => {

@@ -6,6 +6,7 @@
  * `VoiceActivityDetector` feeds it from a WebAudio `AnalyserNode` on the microphone track.
  */
 
+/** The gate's tuning. */
 export interface SpeakingGateOptions {
   /** RMS level (0..1) above which a sample counts as voice. */
   threshold: number;
@@ -66,6 +67,7 @@ export class ChangeThrottle {
     private readonly now: () => number = () => Date.now(),
   ) {}
 
+  /** The value changed (or not): sent now, at the end of the interval, or not at all. */
   push(value: boolean): void {
     this.latest = value;
     if (this.timer !== undefined) return;
@@ -82,6 +84,7 @@ export class ChangeThrottle {
     this.lastSent = null;
   }
 
+  /** Drops a held-back value. */
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -110,6 +113,7 @@ export class VoiceActivityDetector {
     private readonly onChange: (speaking: boolean) => void,
   ) {}
 
+  /** Whether the track's voice is active now. */
   get speaking(): boolean {
     return this.gate.speaking;
   }
@@ -147,6 +151,7 @@ export class VoiceActivityDetector {
     }
   }
 
+  /** Stops sampling and closes the audio context. */
   stop(): void {
     clearInterval(this.timer);
     void this.context?.close().catch(() => undefined);

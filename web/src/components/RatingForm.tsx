@@ -10,8 +10,8 @@ export function stars(rating: number): string {
   return '★'.repeat(rating) + '☆'.repeat(Math.max(0, 5 - rating));
 }
 
-/** A submitted rating, read-only. */
-export function RatingView({ rating }: { rating: Rating }) {
+/** A submitted rating, read-only (the history's `myRating` has no `createdAt`). */
+export function RatingView({ rating }: { rating: Pick<Rating, 'rating' | 'comment'> }) {
   return (
     <span className="rating-view" data-testid="my-rating" data-rating={rating.rating}>
       <span aria-label={`${rating.rating} out of 5`}>{stars(rating.rating)}</span>

@@ -1,4 +1,4 @@
-import type { Toast } from '../call/controller.ts';
+import type { Toast } from '../call/call-state.ts';
 
 /** Short-lived announcements in a corner of the call screen. */
 export function Toasts({ toasts }: { toasts: Toast[] }) {

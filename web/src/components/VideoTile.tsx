@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 
+/** One tile of the video grid: ours (`local`) or a remote participant's. */
 export interface VideoTileProps {
   name: string;
   stream: MediaStream | null;
@@ -27,7 +28,7 @@ function initials(name: string): string {
     .join('');
 }
 
-/** One participant's video with name, mic/camera indicators and (for peers) the connection state. */
+/** One participant's video with name, mic/camera indicators and (for remote participants) the connection state. */
 export function VideoTile({ name, stream, micEnabled, cameraEnabled, connectionState, local = false, userId, host = false, speaking = false, restarting = false }: VideoTileProps) {
   const video = useRef<HTMLVideoElement>(null);
   useEffect(() => {

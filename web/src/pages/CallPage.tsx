@@ -1,5 +1,6 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import type { CallController, CallState } from '../call/controller.ts';
+import type { CallState } from '../call/call-state.ts';
+import type { CallController } from '../call/controller.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { InviteShare } from '../components/InviteShare.tsx';
 import { Toasts } from '../components/Toasts.tsx';
@@ -34,7 +35,7 @@ export function CallPage({ controller, session, user, onEnded }: { controller: C
 
   const isHost = state.hostUserId === user.id;
   const remaining = state.endsAt && state.sessionStatus === 'active' ? new Date(state.endsAt).getTime() - now : null;
-  const tiles = state.peers.length + 1;
+  const tiles = state.participants.length + 1;
   const canStart = isHost && session.type === 'private' && state.sessionStatus === 'waiting';
 
   const run = async (what: 'start' | 'end', action: () => Promise<void>) => {
@@ -87,7 +88,7 @@ export function CallPage({ controller, session, user, onEnded }: { controller: C
           host={isHost}
           speaking={state.selfSpeaking && state.micEnabled}
         />
-        {state.peers.map((p) => (
+        {state.participants.map((p) => (
           <VideoTile
             key={p.userId}
             userId={p.userId}
@@ -102,7 +103,7 @@ export function CallPage({ controller, session, user, onEnded }: { controller: C
           />
         ))}
       </section>
-      {state.peers.length === 0 && <p className="muted center">Waiting for the others to join…</p>}
+      {state.participants.length === 0 && <p className="muted center">Waiting for the others to join…</p>}
       <ErrorMessage error={actionError} testId="call-error" />
       <footer className="controls call-controls">
         <button data-testid="toggle-mic" aria-pressed={!state.micEnabled} disabled={!controller.localStream?.getAudioTracks().length} onClick={() => controller.toggleMic()}>

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { ApiError, api } from '../api.ts';
+import { api } from '../api.ts';
 import { serverNow } from '../clock.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { RatingForm, RatingView } from '../components/RatingForm.tsx';
@@ -45,15 +45,9 @@ export function RecapPage({
     async () => {
       try {
         const s = await api.getSession(sessionId);
-        const list = await api.participants(sessionId).then(
-          (r) => r.items,
-          (err) => {
-            if (err instanceof ApiError && err.routeMissing) return s.participants;
-            throw err;
-          },
-        );
+        const { items } = await api.participants(sessionId);
         setSession(s);
-        setParticipants(list);
+        setParticipants(items);
         setError(null);
       } catch (err) {
         setError(err);

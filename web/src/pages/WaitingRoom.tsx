@@ -8,6 +8,7 @@ import { VideoTile } from '../components/VideoTile.tsx';
 import { formatTime, languageName } from '../format.ts';
 import type { Session, User } from '../types.ts';
 
+/** What the waiting room hands to the call: our media (`null`: none allowed) and choices. */
 export interface MediaChoice {
   stream: MediaStream | null;
   micEnabled: boolean;

@@ -1,0 +1,38 @@
+/** The state of a call as the screen renders it (`CallController.getState()`). */
+import type { Session } from '../types.ts';
+import type { ParticipantView } from './peer-connection.ts';
+
+/** `connecting` until the first socket opens; `reconnecting` while signaling is down; `ended` for good. */
+export type CallStatus = 'connecting' | 'connected' | 'reconnecting' | 'ended';
+
+/** A short-lived announcement. */
+export interface Toast {
+  id: number;
+  text: string;
+}
+
+/** Everything the call screen renders; replaced (never mutated) on each change. */
+export interface CallState {
+  status: CallStatus;
+  sessionStatus: Session['status'];
+  startedAt: string | null;
+  /** When the session ends: `endsAt` from the server, else the scheduled end. */
+  endsAt: string | null;
+  hostUserId: string | null;
+  micEnabled: boolean;
+  cameraEnabled: boolean;
+  /** Our own voice activity (what we report to the others). */
+  selfSpeaking: boolean;
+  /** The remote participants, in the order they appeared. */
+  participants: ParticipantView[];
+  /** Recent events in words ("Ana joined"), newest last. */
+  notices: string[];
+  /** Short-lived announcements ("Ana is now the host"), removed after a few seconds. */
+  toasts: Toast[];
+  /** While `reconnecting`: the attempt number and when the next one starts (ms since epoch, browser clock). */
+  reconnect: { attempt: number; nextAt: number } | null;
+  /** Set when `status` is `ended`: an end reason code (DESIGN 2) or `null` when we left or lost the connection. */
+  endReason: string | null;
+  /** Set when the call ended for a reason other than the session's end (lost connection, replaced...). */
+  endMessage: string | null;
+}
