@@ -5,7 +5,7 @@
 set -euo pipefail
 port="${1:-3478}"
 secret="${2:-dev-turn-secret-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
-command -v turnserver >/dev/null 2>&1 || bash "$(dirname "$0")/install-coturn.sh"
+command -v turnserver >/dev/null 2>&1 || sh "$(dirname "$0")/install-debian-tools.sh" coturn
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 echo "TURN_URLS=turn:127.0.0.1:$port?transport=udp,turn:127.0.0.1:$port?transport=tcp"

@@ -3,7 +3,7 @@
  * by playwright-core) with fake camera and microphone, one browser context per simulated user,
  * against the real app of `test/helpers/harness.ts` listening on 127.0.0.1.
  *
- * A test FAILS (never skips) when Chromium is missing: `sudo sh scripts/install-chromium.sh`.
+ * A test FAILS (never skips) when Chromium is missing: `sudo sh scripts/install-debian-tools.sh chromium`.
  * Set BROWSER_LOG=1 to stream the pages' console output.
  */
 import assert from 'node:assert/strict';
@@ -40,7 +40,7 @@ export const MEDIA_TIMEOUT_MS = 45_000;
 export function requireChromium(): void {
   assert.ok(
     fs.existsSync(CHROMIUM),
-    `Chromium is required for the browser tests but ${CHROMIUM} does not exist. Install it with \`sudo sh scripts/install-chromium.sh\` (apt-get install -y chromium) or set CHROMIUM_PATH.`,
+    `Chromium is required for the browser tests but ${CHROMIUM} does not exist. Install it with \`sudo sh scripts/install-debian-tools.sh chromium\` (apt-get install -y chromium) or set CHROMIUM_PATH.`,
   );
 }
 

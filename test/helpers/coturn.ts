@@ -1,7 +1,7 @@
 /**
  * A real coturn (Debian package `coturn`, `turnserver`) on 127.0.0.1 for the TURN tests (browser
  * relay, credentials), in the `use-auth-secret` mode that `/api/ice-servers` issues credentials for. Missing coturn
- * fails the test with an install hint (`sudo sh scripts/install-coturn.sh`).
+ * fails the test with an install hint (`sudo sh scripts/install-debian-tools.sh coturn`).
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -17,7 +17,7 @@ export const TURNSERVER = process.env.TURNSERVER_PATH ?? '/usr/bin/turnserver';
 export function requireCoturn(): void {
   assert.ok(
     fs.existsSync(TURNSERVER),
-    `coturn is required for the TURN tests but ${TURNSERVER} does not exist. Install it with \`sudo sh scripts/install-coturn.sh\` (apt-get install -y coturn) or set TURNSERVER_PATH.`,
+    `coturn is required for the TURN tests but ${TURNSERVER} does not exist. Install it with \`sudo sh scripts/install-debian-tools.sh coturn\` (apt-get install -y coturn) or set TURNSERVER_PATH.`,
   );
 }
 

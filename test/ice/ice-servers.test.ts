@@ -10,7 +10,7 @@ import { turnAllocate } from './turn-client.ts';
 /**
  * `GET /api/ice-servers` (issue 4, DESIGN 3): STUN and time-limited TURN credentials in coturn's
  * `use-auth-secret` scheme, checked against a real coturn started on 127.0.0.1 (Debian package
- * `coturn`; CI installs it with `scripts/install-coturn.sh`). The browser relay test
+ * `coturn`; CI installs it with `scripts/install-debian-tools.sh`). The browser relay test
  * (`iceTransportPolicy: 'relay'`) belongs to the web client's suite.
  */
 interface IceServersBody {

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { Session } from '../../protocol/sessions.ts';
 import type { OutboxEvent } from '../outbox/cloud-event.ts';
 import type { ParticipantRow, SessionRow } from './sessions.repository.ts';
 
@@ -11,15 +12,10 @@ import type { ParticipantRow, SessionRow } from './sessions.repository.ts';
 const Time = Type.String({ format: 'date-time' });
 const NullableTime = Type.Union([Time, Type.Null()]);
 
-/** Fields every session event carries. */
+/** Fields every session event carries: the session's id and its descriptive fields, as in the REST resource. */
 const SessionFields = {
   sessionId: Type.String(),
-  type: Type.Union([Type.Literal('public'), Type.Literal('private')]),
-  timeSlotId: Type.Union([Type.String(), Type.Null()]),
-  targetLanguageCode: Type.String(),
-  level: Type.Union([Type.String(), Type.Null()]),
-  topicId: Type.Union([Type.String(), Type.Null()]),
-  topicTitle: Type.Union([Type.String(), Type.Null()]),
+  ...Type.Pick(Session, ['type', 'timeSlotId', 'targetLanguageCode', 'level', 'topicId', 'topicTitle']).properties,
 };
 
 /** `session.started` (gamification): who was a member when the session became active. */

@@ -3,13 +3,10 @@
  * (`SessionsService.participation`) satisfies `SignalingSessions`; signaling never touches the
  * sessions repository.
  */
+import type { SessionChange } from '../sessions/sessions.service.ts';
 
-/** A committed session change that connected clients must hear about. */
-export type SignalingSessionChange =
-  | { type: 'started'; sessionId: string; startedAt: string }
-  | { type: 'left'; sessionId: string; userId: string }
-  | { type: 'host-changed'; sessionId: string; hostUserId: string }
-  | { type: 'ended'; sessionId: string; reason: string };
+/** A committed session change that connected clients must hear about (the sessions module's `SessionChange`). */
+export type SignalingSessionChange = SessionChange;
 
 /** The admission answer: the session snapshot and the caller's participation. */
 export interface SignalingAdmission {
