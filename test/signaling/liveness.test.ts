@@ -49,13 +49,19 @@ describe('signaling liveness', () => {
     await gotPong;
   }
 
+  /** A private session with one ordinary client (already past its `participant-list`) and one deaf client. */
+  async function listenerAndDeaf(names: [string, string]) {
+    const { sessionId, users } = await privateSession(t, names);
+    const listener = await fixture.open(users[0], sessionId);
+    await listener.next('participant-list');
+    const deaf = await deafClient(users[1], sessionId);
+    await listener.next('participant-joined');
+    return { sessionId, users, listener, deaf };
+  }
+
   test('a client that only answers pings is never dropped; one that answers nothing is closed 30-35 s after its last sign of life', async () => {
-    const { sessionId, users } = await privateSession(t, ['Pong Ana', 'Deaf Ben']);
+    const { sessionId, users, listener: a, deaf: b } = await listenerAndDeaf(['Pong Ana', 'Deaf Ben']);
     const [ana, ben] = users;
-    const a = await fixture.open(ana, sessionId);
-    await a.next('participant-list');
-    const b = await deafClient(ben, sessionId);
-    await a.next('participant-joined');
 
     const start = t.clock.now().getTime();
     let benClosedAfter: number | null = null;
@@ -132,12 +138,8 @@ describe('signaling liveness', () => {
   });
 
   test('a job slower than JOBS_INTERVAL does not delay the heartbeat sweep: liveness runs on its own timer', async () => {
-    const { sessionId, users } = await privateSession(t, ['Slow Job Cy', 'Slow Job Di']);
+    const { sessionId, users, listener: c, deaf: d } = await listenerAndDeaf(['Slow Job Cy', 'Slow Job Di']);
     const [cy, di] = users;
-    const c = await fixture.open(cy, sessionId);
-    await c.next('participant-list');
-    const d = await deafClient(di, sessionId);
-    await c.next('participant-joined');
 
     // The shared job runner (every module's jobs) is stuck behind a sweep that does not finish.
     let release!: () => void;
