@@ -31,7 +31,7 @@ module.exports = {
       comment: 'SQL lives in repositories and src/db.',
       severity: 'error',
       from: { path: '^src/', pathNot: ['\\.repository\\.ts$', '^src/db/'] },
-      to: { path: ['node_modules/(drizzle-orm|pg|@electric-sql/pglite)/', '^src/db/schema\\.ts$'], dependencyTypesNot: ['type-only'] },
+      to: { path: ['node_modules/(drizzle-orm|pg|@electric-sql/pglite)/', '^src/db/(schema\\.ts$|tables/)'], dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'no-foreign-repository',
