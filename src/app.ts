@@ -59,11 +59,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const details: Record<string, unknown> = {};
+    for (const m of services.modules) if (m.readiness) details[m.name] = await m.readiness().catch(() => ({ status: 'unknown' }));
     try {
       await deps.database.ping();
-      return { status: 'ready', database: deps.database.kind };
+      return { status: 'ready', database: deps.database.kind, ...details };
     } catch {
-      return reply.status(503).send({ status: 'unavailable', database: deps.database.kind });
+      return reply.status(503).send({ status: 'unavailable', database: deps.database.kind, ...details });
     }
   });
 

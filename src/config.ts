@@ -5,6 +5,7 @@ export type {
   AppConfig,
   AuthSettings,
   DatabaseSettings,
+  EventsSettings,
   InviteCodeAttemptSettings,
   RedisSettings,
   RuleSettings,
@@ -42,7 +43,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
 }
 
 /** Rules spanning several variables (each variable's own bounds are declared with it in `config/schema.ts`). */
-function crossChecks({ server, redis, auth, signaling, turn }: AppConfig): string[] {
+function crossChecks({ server, redis, auth, signaling, turn, events }: AppConfig): string[] {
   const problems: string[] = [];
   if (server.nodeEnv === 'production' && auth.jwtSecret === null && auth.jwksUrl === null) {
     problems.push('JWT_SECRET or AUTH_JWKS_URL: one is required when NODE_ENV=production (development sign-in is refused in production)');
@@ -54,5 +55,13 @@ function crossChecks({ server, redis, auth, signaling, turn }: AppConfig): strin
   if (signaling.presenceTtlMs < signaling.heartbeatTtlMs) problems.push('SIGNALING_PRESENCE_TTL: must be at least SIGNALING_HEARTBEAT_TTL');
   if (turn.urls.length > 0 && turn.secret === null) problems.push('TURN_SECRET: required when TURN_URLS is set');
   if (turn.secret !== null && turn.urls.length === 0) problems.push('TURN_URLS: required when TURN_SECRET is set');
+  if (events.webhookUrls.length > 0 && events.webhookSecret === null) problems.push('EVENT_WEBHOOK_SECRET: required when EVENT_WEBHOOK_URLS is set');
+  if (server.nodeEnv !== 'development') {
+    // Outside development events leave only encrypted (DESIGN 4.8: signed, and never over plain HTTP).
+    for (const url of events.webhookUrls) if (!url.startsWith('https://')) problems.push(`EVENT_WEBHOOK_URLS: "${new URL(url).host}" must use https outside development`);
+  }
+  if (events.kafkaSaslMechanism !== null && (events.kafkaSaslUsername === null || events.kafkaSaslPassword === null)) {
+    problems.push('KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD: required with KAFKA_SASL_MECHANISM');
+  }
   return problems;
 }

@@ -3,8 +3,11 @@ import type { DatabaseHandle } from './db/client.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { createAuthModule } from './modules/auth/auth.module.ts';
 import { createIceModule } from './modules/ice/ice.module.ts';
+import { createInboxModule } from './modules/inbox/inbox.module.ts';
+import type { Eraser } from './modules/inbox/inbox.service.ts';
 import { createMatchmakingModule } from './modules/matchmaking/matchmaking.module.ts';
 import type { ModuleContext, ServiceModule } from './modules/module.ts';
+import type { EventDefinition } from './modules/outbox/cloud-event.ts';
 import { createOutboxModule } from './modules/outbox/outbox.module.ts';
 import { createRegistrationsModule } from './modules/registrations/registrations.module.ts';
 import { createSessionsModule } from './modules/sessions/sessions.module.ts';
@@ -22,15 +25,28 @@ import type { IntervalTimers } from './shared/timers.ts';
  * @throws Error when development auth is refused (production without JWT_SECRET).
  */
 function buildModules(ctx: ModuleContext, ledger: SpeakingLedger) {
+  const catalog = () => eventCatalog(Object.values(registry));
   const auth = createAuthModule(ctx);
-  const outbox = createOutboxModule(ctx);
+  const outbox = createOutboxModule(ctx, { catalog });
   const slots = createSlotsModule(ctx);
-  const registrations = createRegistrationsModule(ctx, { slots: slots.service });
+  const registrations = createRegistrationsModule(ctx, { slots: slots.service, outbox: outbox.service });
   const sessions = createSessionsModule(ctx, { registrations: registrations.service, outbox: outbox.service, ledger });
   const matchmaking = createMatchmakingModule(ctx, { slots: slots.service, registrations: registrations.service, sessions: sessions.service });
   const signaling = createSignalingModule(ctx, { auth: auth.service, sessions: sessions.service.participation, ledger });
   const ice = createIceModule(ctx);
-  return { auth, outbox, slots, registrations, sessions, matchmaking, signaling, ice };
+  const inbox = createInboxModule(ctx, { erasers: () => erasers(Object.values(registry)) });
+  const registry = { auth, outbox, slots, registrations, sessions, matchmaking, signaling, ice, inbox };
+  return registry;
+}
+
+/** Every module's share of a user's erasure (`user.deleted`), in registry order. */
+function erasers(modules: readonly ServiceModule[]): Eraser[] {
+  return modules.flatMap((m) => (m.eraseUser ? [{ name: m.name, eraseUser: m.eraseUser.bind(m) }] : []));
+}
+
+/** Every event type the modules publish and consume (the AsyncAPI document, the Kafka topics). */
+function eventCatalog(modules: readonly ServiceModule[]): { published: EventDefinition[]; consumed: EventDefinition[] } {
+  return { published: modules.flatMap((m) => m.events ?? []), consumed: modules.flatMap((m) => m.consumes ?? []) };
 }
 
 type Registry = ReturnType<typeof buildModules>;

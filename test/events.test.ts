@@ -19,7 +19,7 @@ describe('outbox reading order (PostgreSQL)', () => {
     events.record(db, { type: 'session.started', subject, key: subject, time: new Date('2026-11-21T10:00:00Z'), data: { sessionId: subject } });
 
   /** Every page after `cursor`, and the cursor to go on from. */
-  async function readAll(cursor: string | null): Promise<{ subjects: (string | null)[]; cursor: string | null }> {
+  async function readAll(cursor: string | null): Promise<{ subjects: (string | undefined)[]; cursor: string | null }> {
     const items: CloudEvent[] = [];
     for (;;) {
       const page = await events.list(admin, cursor ?? undefined, 2);

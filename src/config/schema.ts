@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { EventsSettingsSchema } from './events.ts';
 import { duration, int, list, oneOf, optionalString, path, string, url, type ValueCheck } from './variables.ts';
 
 /**
@@ -75,6 +76,7 @@ export const RuleSettingsSchema = Type.Object({
   orphanTimeoutMs: duration({ key: 'RULES_ORPHAN_TIMEOUT', default: '5m', doc: 'Sessions nobody is connected to are cleaned up after this (seed 000 §7.2)' }),
   recordingRetentionMs: duration({ key: 'RULES_RECORDING_RETENTION', default: '30d', doc: 'Recordings are deleted after this (seed 000 §2.4)' }),
   slotHorizonMs: duration({ key: 'RULES_SLOT_HORIZON', default: '7d', doc: 'Recurring slots are materialised this far ahead (seed 000 §5.1)' }),
+  registrationReminderMs: duration({ key: 'RULES_REGISTRATION_REMINDER', default: '5m', doc: 'registration.reminder is sent this long before a slot starts (seed 000 §3.1)' }),
 });
 
 /**
@@ -128,8 +130,9 @@ export const AppConfigSchema = Type.Object({
   inviteCodeAttempts: InviteCodeAttemptSettingsSchema,
   signaling: SignalingSettingsSchema,
   turn: TurnSettingsSchema,
+  events: EventsSettingsSchema,
   // Sections of later issues go here, one schema each, named for their variables (DESIGN 4.5):
-  // `storage` (S3_*, recordings), `events` (KAFKA_BROKERS), `jitsi` (JITSI_*).
+  // `storage` (S3_*, recordings), `jitsi` (JITSI_*).
 });
 
 export type ServerSettings = Static<typeof ServerSettingsSchema>;
@@ -140,4 +143,5 @@ export type RuleSettings = Static<typeof RuleSettingsSchema>;
 export type InviteCodeAttemptSettings = Static<typeof InviteCodeAttemptSettingsSchema>;
 export type SignalingSettings = Static<typeof SignalingSettingsSchema>;
 export type TurnSettings = Static<typeof TurnSettingsSchema>;
+export type EventsSettings = Static<typeof EventsSettingsSchema>;
 export type AppConfig = Static<typeof AppConfigSchema>;

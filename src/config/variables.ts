@@ -12,7 +12,7 @@ import { parseDuration } from '../shared/duration.ts';
  */
 
 /** How a variable's text is read (for docs and the `.env.example` check; the reading itself is `read`). */
-export type VariableKind = 'string' | 'int' | 'duration' | 'url' | 'list' | 'oneOf' | 'path';
+export type VariableKind = 'string' | 'int' | 'duration' | 'url' | 'list' | 'oneOf' | 'path' | 'bool';
 
 /** One environment variable as documented: `.env.example` must list `key`, set to `default` when it has one. */
 export interface EnvVariable {
@@ -78,6 +78,27 @@ export function oneOf(spec: Common & { default: string; values: readonly string[
     const value = text ?? spec.default;
     if (!spec.values.includes(value)) report(`"${value}" must be one of ${spec.values.join(', ')}`);
     return value;
+  });
+}
+
+/** `true` or `false` (also `1`/`0`, `yes`/`no`). */
+export function bool(spec: Common & { default: boolean }) {
+  const variable: EnvVariable = { key: spec.key, doc: spec.doc, default: String(spec.default), kind: 'bool' };
+  return declare(Type.Boolean(), variable, (text, report) => {
+    if (text === null) return spec.default;
+    const value = { true: true, '1': true, yes: true, false: false, '0': false, no: false }[text.toLowerCase()];
+    if (value !== undefined) return value;
+    report(`"${text}" must be true or false`);
+    return spec.default;
+  });
+}
+
+/** One of a few words, or null when unset (an optional mode such as `KAFKA_SASL_MECHANISM`). */
+export function optionalOneOf(spec: Common & { values: readonly string[] }) {
+  return declare(Type.Union([Type.String({ enum: [...spec.values] }), Type.Null()]), { key: spec.key, doc: spec.doc, kind: 'oneOf' }, (text, report) => {
+    if (text === null) return null;
+    if (!spec.values.includes(text)) report(`"${text}" must be one of ${spec.values.join(', ')}`);
+    return text;
   });
 }
 

@@ -16,3 +16,11 @@ export function isUniqueViolation(err: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * The rows of a raw `db.execute(sql…)` result: both drivers (pg's `QueryResult`, PGlite's
+ * `Results`) put them under `rows`.
+ */
+export function rowsOf<T>(result: unknown): T[] {
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}

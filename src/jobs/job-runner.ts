@@ -2,6 +2,11 @@
 export interface Job {
   name: string;
   run(now: Date): Promise<unknown>;
+  /**
+   * Jobs of a lower phase run first in each round (default 0); notifications that read what the
+   * state-changing sweeps decided (reminders after matchmaking) take phase 1.
+   */
+  phase?: number;
 }
 
 /** A logger as much as the runner needs. */
@@ -19,10 +24,15 @@ export class JobRunner {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
 
+  private readonly jobs: Job[];
+
+  /** @param jobs run in phase order, then in the given order (`Array.prototype.sort` is stable). */
   constructor(
-    private readonly jobs: Job[],
+    jobs: readonly Job[],
     private readonly logger: JobLogger,
-  ) {}
+  ) {
+    this.jobs = [...jobs].sort((a, b) => (a.phase ?? 0) - (b.phase ?? 0));
+  }
 
   /** Runs every job once at `now`. @returns the names of the jobs that failed. */
   async runAll(now: Date): Promise<string[]> {

@@ -1,11 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import type { TSchema } from 'typebox';
 import type { AppConfig } from '../config.ts';
 import type { DatabaseHandle, Executor } from '../db/client.ts';
 import type { Job } from '../jobs/job-runner.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
+import type { EventDefinition } from './outbox/cloud-event.ts';
 import type { IntervalTimers } from '../shared/timers.ts';
+
+/** Work an erasure does once its transaction committed (never inside it). */
+export type AfterErasure = () => Promise<void> | void;
 
 /** Registers a module's routes on one scope of the app (a Fastify plugin body). */
 export type RouteRegistrar = (scope: FastifyInstance) => Promise<void>;
@@ -50,10 +53,19 @@ export interface ServiceModule<S = unknown> {
   start?(): Promise<void>;
   /** Stops timers and closes what `start` opened; waits for work in flight. */
   stop?(): Promise<void>;
-  /** Erases what the module stores about `userId`, inside the erasure's transaction (seed 000 §6.3). */
-  eraseUser?(tx: Executor, userId: string): Promise<void>;
+  /** What `/readyz` shows of the module (a relay's backlog, a consumer's lag); must not throw. */
+  readiness?(): Promise<Record<string, unknown>>;
+  /**
+   * Erases what the module stores about `userId`, inside the erasure's transaction (seed 000 §6.3,
+   * `user.deleted`): the user's own rows go, shared rows keep the others' data with the user's
+   * identity removed. Work outside the database (closing sockets, deleting stored objects, which
+   * never happens inside the transaction) is returned as a function run once the erasure committed.
+   */
+  eraseUser?(tx: Executor, userId: string): Promise<void | AfterErasure>;
   /** Event types the module publishes, with the JSON Schema of their `data` (DESIGN 4.8, AsyncAPI). */
-  readonly events?: Readonly<Record<string, TSchema>>;
+  readonly events?: readonly EventDefinition[];
+  /** Event types the module consumes from the platform (`user.deleted`), for the AsyncAPI document. */
+  readonly consumes?: readonly EventDefinition[];
 }
 
 /**

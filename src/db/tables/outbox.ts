@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, index, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { ts, xid8 } from './columns.ts';
 
 /**
@@ -28,7 +28,44 @@ export const outboxEvents = pgTable(
   },
   (t) => [
     uniqueIndex('outbox_events_id_uq').on(t.id),
-    index('outbox_events_unpublished_idx').on(t.seq).where(sql`published_at is null`),
+    index('outbox_events_unpublished_idx').on(t.txId, t.seq).where(sql`published_at is null`),
     index('outbox_events_tx_seq_idx').on(t.txId, t.seq),
+    index('outbox_events_key_idx').on(t.key),
+    index('outbox_events_published_idx').on(t.publishedAt).where(sql`published_at is not null`),
   ],
 );
+
+/**
+ * How far each event sink got with each key (the relay, issue 10): events of a key are delivered
+ * in (txId, seq) order, so one position per (sink, key) says what was delivered; a failing key
+ * backs off (`retryAt`) or is parked (a poison event) without holding the other keys back.
+ */
+export const outboxSinkKeys = pgTable(
+  'outbox_sink_keys',
+  {
+    /** `kafka`, `webhook:<id>`. */
+    sink: text('sink').notNull(),
+    key: text('key').notNull(),
+    /** The last event delivered, as (txId, seq); null before the first. */
+    deliveredTx: xid8('delivered_tx'),
+    deliveredSeq: bigint('delivered_seq', { mode: 'number' }),
+    /** Consecutive failed attempts of the next event. */
+    failures: integer('failures').notNull().default(0),
+    /** Not before this (exponential backoff with jitter). */
+    retryAt: ts('retry_at'),
+    /** Set when the key stopped on a poison event; an admin retries it. */
+    parkedAt: ts('parked_at'),
+    parkedEventId: text('parked_event_id'),
+    /** The last failure, without secrets (no URLs' queries, no tokens). */
+    lastError: text('last_error'),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sink, t.key] }), index('outbox_sink_keys_parked_idx').on(t.sink).where(sql`parked_at is not null`)],
+);
+
+/** One relay per sink at a time across instances: the holder renews its lease; a dead holder's lease expires. */
+export const outboxRelayLeases = pgTable('outbox_relay_leases', {
+  sink: text('sink').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: ts('expires_at').notNull(),
+});

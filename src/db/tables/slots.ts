@@ -68,6 +68,8 @@ export const registrations = pgTable(
     sessionId: text('session_id'),
     /** Why matchmaking placed no session, e.g. `NOT_ENOUGH_PARTICIPANTS`. */
     unmatchedReason: text('unmatched_reason'),
+    /** When `registration.reminder` was written (seed 000 §3.1: once, 5 minutes before the slot). */
+    remindedAt: ts('reminded_at'),
   },
   (t) => [
     index('registrations_slot_status_idx').on(t.timeSlotId, t.status),

@@ -60,11 +60,12 @@ export class MatchmakingService {
         );
         await this.registrations.assignSessions(
           tx,
-          active.map((slot) => slot.id),
-          plans.flatMap(({ groups }, p) => groups.flatMap((g, i) => g.map((r) => ({ registrationId: r.id, sessionId: sessionIds[p][i] })))),
+          active,
+          plans.flatMap(({ groups }, p) => groups.flatMap((g, i) => g.map((registration) => ({ registration, sessionId: sessionIds[p][i] })))),
+          now,
         );
-        const leftOut = plans.flatMap(({ leftOut }) => leftOut.map((r) => r.id));
-        await this.registrations.markUnmatched(tx, leftOut, NOT_ENOUGH_PARTICIPANTS);
+        const leftOut = plans.flatMap(({ leftOut }) => leftOut);
+        await this.registrations.markUnmatched(tx, active, leftOut, NOT_ENOUGH_PARTICIPANTS, now);
         await this.slots.markMatched(tx, claimed.map((slot) => slot.id), now);
         result.sessionsCreated += plans.reduce((n, p) => n + p.groups.length, 0);
         result.unmatched += leftOut.length;

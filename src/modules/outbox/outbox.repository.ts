@@ -1,8 +1,10 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
-import { outboxEvents } from '../../db/schema.ts';
+import { outboxEvents, outboxSinkKeys } from '../../db/schema.ts';
 
 export type OutboxRow = typeof outboxEvents.$inferSelect;
+/** A row as a module writes it (the database assigns `seq` and `txId`). */
+export type NewOutboxRow = Omit<OutboxRow, 'seq' | 'txId' | 'publishedAt'>;
 
 /** A reader's position in the outbox: the last row read, by writing transaction then insertion. */
 export interface OutboxPosition {
@@ -13,8 +15,25 @@ export interface OutboxPosition {
 
 /** SQL of the transactional outbox. */
 export const outboxRepository = {
-  async insert(db: Executor, row: Omit<OutboxRow, 'seq' | 'txId' | 'publishedAt'>): Promise<void> {
+  async insert(db: Executor, row: NewOutboxRow): Promise<void> {
     await db.insert(outboxEvents).values(row);
+  },
+
+  /**
+   * Inserts many rows with one array parameter per column (matchmaking writes an event per
+   * registration of a thousand slots in one transaction); order is kept (`seq` follows the array).
+   */
+  async insertMany(db: Executor, rows: NewOutboxRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const col = <K extends keyof NewOutboxRow>(k: K) => sql.param(rows.map((r) => r[k]));
+    await db.execute(sql`
+      insert into outbox_events (id, type, source, subject, time, key, data)
+      select id, type, source, subject, time, key, data
+      from unnest(${col('id')}::text[], ${col('type')}::text[], ${col('source')}::text[], ${col('subject')}::text[],
+                  ${sql.param(rows.map((r) => r.time.toISOString()))}::timestamptz[], ${col('key')}::text[],
+                  ${sql.param(rows.map((r) => JSON.stringify(r.data)))}::jsonb[]) with ordinality
+           as u(id, type, source, subject, time, key, data, n)
+      order by n`);
   },
 
   /**
@@ -33,5 +52,29 @@ export const outboxRepository = {
   async positionOfSeq(db: Executor, seq: number): Promise<OutboxPosition | undefined> {
     const [row] = await db.select({ txId: outboxEvents.txId, seq: outboxEvents.seq }).from(outboxEvents).where(eq(outboxEvents.seq, seq));
     return row;
+  },
+
+  /**
+   * Erasure: deletes the events keyed by or about `userId` (subject), and the relay positions of
+   * that key. @returns the other events whose data mentions the id (their data is scrubbed by the caller).
+   */
+  async takeRowsNaming(db: Executor, userId: string): Promise<Pick<OutboxRow, 'seq' | 'data'>[]> {
+    await db.delete(outboxEvents).where(or(eq(outboxEvents.key, userId), eq(outboxEvents.subject, userId)));
+    await db.delete(outboxSinkKeys).where(eq(outboxSinkKeys.key, userId));
+    // The id as it appears in the JSON text of `data` (quoted and escaped), so `u-1` does not match `u-10`.
+    const needle = JSON.stringify(userId);
+    return db
+      .select({ seq: outboxEvents.seq, data: outboxEvents.data })
+      .from(outboxEvents)
+      .where(sql`position(${needle} in ${outboxEvents.data}::text) > 0`)
+      .for('update');
+  },
+
+  async replaceData(db: Executor, seq: number, data: unknown): Promise<void> {
+    await db.update(outboxEvents).set({ data: data as object }).where(eq(outboxEvents.seq, seq));
+  },
+
+  async deleteRows(db: Executor, seqs: readonly number[]): Promise<void> {
+    if (seqs.length) await db.delete(outboxEvents).where(inArray(outboxEvents.seq, [...seqs]));
   },
 };

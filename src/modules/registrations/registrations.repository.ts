@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { lockKey } from '../../db/locks.ts';
 import { registrations, timeSlots } from '../../db/schema.ts';
@@ -137,5 +137,40 @@ export const registrationsRepository = {
       .update(registrations)
       .set({ status })
       .where(and(inArray(registrations.id, ids), eq(registrations.status, 'registered')));
+  },
+
+  /**
+   * Matched, still `registered` registrations whose slot starts by `startsBefore` and has not
+   * ended at `now`, not reminded yet, locked (`SKIP LOCKED`: another instance takes the others).
+   * Goes from the slots' start-time index, so a sweep with nothing due costs one small range scan.
+   */
+  async claimDueReminders(db: Executor, startsBefore: Date, now: Date, limit: number): Promise<(RegistrationWithSlot & { sessionId: string })[]> {
+    const rows = await db
+      .select({ reg: registrations, slot: slotColumns })
+      .from(registrations)
+      .innerJoin(timeSlots, eq(timeSlots.id, registrations.timeSlotId))
+      .where(
+        and(
+          lte(timeSlots.startTime, startsBefore),
+          sql`${timeSlots.startTime} + make_interval(mins => ${timeSlots.durationMinutes}) > ${now}`,
+          eq(registrations.status, 'registered'),
+          isNull(registrations.remindedAt),
+          isNotNull(registrations.sessionId),
+        ),
+      )
+      .orderBy(timeSlots.startTime, registrations.seq)
+      .limit(limit)
+      .for('update', { of: registrations, skipLocked: true });
+    return rows.map((r) => ({ ...r.reg, sessionId: r.reg.sessionId!, slot: r.slot }));
+  },
+
+  async markReminded(db: Executor, ids: string[], now: Date): Promise<void> {
+    if (ids.length) await db.update(registrations).set({ remindedAt: now }).where(inArray(registrations.id, ids));
+  },
+
+  /** Deletes every registration of a user. @returns how many. */
+  async deleteForUser(db: Executor, userId: string): Promise<number> {
+    const deleted = await db.delete(registrations).where(eq(registrations.userId, userId)).returning({ id: registrations.id });
+    return deleted.length;
   },
 };

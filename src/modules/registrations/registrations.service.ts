@@ -2,11 +2,26 @@ import crypto from 'node:crypto';
 import type { RuleSettings } from '../../config.ts';
 import type { Executor } from '../../db/client.ts';
 import type { Registration, RegistrationStatus } from '../../protocol/registrations.ts';
-import { AppError } from '../../shared/errors.ts';
 import { decodeCursor, encodeCursor } from '../../shared/pagination.ts';
 import type { AuthUser } from '../auth/auth.service.ts';
+import type { OutboxService } from '../outbox/outbox.service.ts';
 import type { SlotsService } from '../slots/slots.service.ts';
+import { RegistrationErrors } from './registrations.errors.ts';
+import {
+  registrationCancelled,
+  registrationCreated,
+  registrationMatched,
+  registrationReminder,
+  registrationUnmatched,
+  type RegistrationFacts,
+} from './registrations.events.ts';
 import { registrationsRepository, type RegistrationRow, type RegistrationWithSlot } from './registrations.repository.ts';
+
+/** The slot fields the matchmaking events carry. */
+export type SlotFacts = RegistrationFacts['slot'] & { id: string };
+
+/** Due reminders handled per transaction by `sendReminders`. */
+const REMINDER_BATCH = 500;
 
 /** At most this many active registrations per user (seed 000 §5.1, §7.3). */
 export const MAX_ACTIVE_REGISTRATIONS = 3;
@@ -28,6 +43,7 @@ export class RegistrationsService {
     private readonly db: Executor,
     private readonly rules: RuleSettings,
     private readonly slots: SlotsService,
+    private readonly outbox: OutboxService,
   ) {}
 
   /**
@@ -40,23 +56,14 @@ export class RegistrationsService {
     await this.db.transaction(async (tx) => {
       await registrationsRepository.lockUser(tx, user.id);
       const slot = await this.slots.lockSlot(tx, slotId);
-      if (!slot) throw new AppError('not_found', 'SLOT_NOT_FOUND', 'No such time slot');
-      if (!slot.isActive) throw new AppError('conflict', 'SLOT_INACTIVE', 'This time slot is no longer offered');
+      if (!slot) throw RegistrationErrors.slotNotFound();
+      if (!slot.isActive) throw RegistrationErrors.slotInactive();
       const closesAt = slot.startTime.getTime() - this.rules.registrationCutoffMs;
-      if (now.getTime() >= closesAt) {
-        throw new AppError('conflict', 'REGISTRATION_CLOSED', `Registration closed at ${new Date(closesAt).toISOString()}`);
-      }
-      if (await registrationsRepository.findActiveForSlotAndUser(tx, slotId, user.id)) {
-        throw new AppError('conflict', 'ALREADY_REGISTERED', 'You are already registered to this time slot');
-      }
-      const active = await registrationsRepository.countActiveForUser(tx, user.id, now);
-      if (active >= MAX_ACTIVE_REGISTRATIONS) {
-        throw new AppError('limit_reached', 'TOO_MANY_REGISTRATIONS', `At most ${MAX_ACTIVE_REGISTRATIONS} active registrations per user`, {
-          limit: MAX_ACTIVE_REGISTRATIONS,
-        });
-      }
+      if (now.getTime() >= closesAt) throw RegistrationErrors.registrationClosed(new Date(closesAt).toISOString());
+      if (await registrationsRepository.findActiveForSlotAndUser(tx, slotId, user.id)) throw RegistrationErrors.alreadyRegistered();
+      if ((await registrationsRepository.countActiveForUser(tx, user.id, now)) >= MAX_ACTIVE_REGISTRATIONS) throw RegistrationErrors.tooMany(MAX_ACTIVE_REGISTRATIONS);
       const taken = await this.slots.countActiveRegistrations(tx, slotId);
-      if (taken >= slot.maxParticipants) throw new AppError('conflict', 'SLOT_FULL', 'This time slot is full');
+      if (taken >= slot.maxParticipants) throw RegistrationErrors.slotFull();
       await registrationsRepository.insert(tx, {
         id,
         timeSlotId: slotId,
@@ -67,7 +74,9 @@ export class RegistrationsService {
         cancelledAt: null,
         sessionId: null,
         unmatchedReason: null,
+        remindedAt: null,
       });
+      await this.outbox.record(tx, registrationCreated({ id, userId: user.id, timeSlotId: slotId, slot }, now));
     });
     return this.get(user, id);
   }
@@ -80,13 +89,12 @@ export class RegistrationsService {
   async cancel(user: AuthUser, registrationId: string, now: Date): Promise<RegistrationView> {
     await this.db.transaction(async (tx) => {
       const reg = await registrationsRepository.lockById(tx, registrationId);
-      if (!reg || reg.userId !== user.id) throw new AppError('not_found', 'REGISTRATION_NOT_FOUND', 'No such registration');
-      if (reg.status !== 'registered') throw new AppError('conflict', 'NOT_CANCELLABLE', `The registration is ${reg.status}`);
+      if (!reg || reg.userId !== user.id) throw RegistrationErrors.notFound();
+      if (reg.status !== 'registered') throw RegistrationErrors.notCancellable(reg.status);
       const closesAt = reg.slot.startTime.getTime() - this.rules.cancellationCutoffMs;
-      if (now.getTime() > closesAt) {
-        throw new AppError('conflict', 'CANCELLATION_CLOSED', `Cancellation closed at ${new Date(closesAt).toISOString()}`);
-      }
+      if (now.getTime() > closesAt) throw RegistrationErrors.cancellationClosed(new Date(closesAt).toISOString());
       await registrationsRepository.cancel(tx, registrationId, now);
+      await this.outbox.record(tx, registrationCancelled(reg, 'user_cancelled', now));
     });
     return this.get(user, registrationId);
   }
@@ -114,7 +122,7 @@ export class RegistrationsService {
   /** @throws AppError not_found/REGISTRATION_NOT_FOUND. */
   async get(user: AuthUser, id: string): Promise<RegistrationView> {
     const row = await registrationsRepository.findWithSlot(this.db, id);
-    if (!row || row.userId !== user.id) throw new AppError('not_found', 'REGISTRATION_NOT_FOUND', 'No such registration');
+    if (!row || row.userId !== user.id) throw RegistrationErrors.notFound();
     return toView(row);
   }
 
@@ -123,14 +131,54 @@ export class RegistrationsService {
     return registrationsRepository.listRegisteredForSlots(tx, slotIds);
   }
 
-  /** Records the session matchmaking placed each registration in. */
-  assignSessions(tx: Executor, slotIds: string[], assignments: { registrationId: string; sessionId: string }[]): Promise<void> {
-    return registrationsRepository.assignSessions(tx, slotIds, assignments);
+  /**
+   * Records the session matchmaking placed each registration in, with `registration.matched` for
+   * each (seed 000 §5.2 d "Notifier les participants de leur session"), in matchmaking's transaction.
+   */
+  async assignSessions(tx: Executor, slots: readonly SlotFacts[], assignments: { registration: RegistrationRow; sessionId: string }[], now: Date): Promise<void> {
+    const slotOf = new Map(slots.map((slot) => [slot.id, slot]));
+    await registrationsRepository.assignSessions(
+      tx,
+      slots.map((slot) => slot.id),
+      assignments.map((a) => ({ registrationId: a.registration.id, sessionId: a.sessionId })),
+    );
+    await this.outbox.recordMany(
+      tx,
+      assignments.map(({ registration: r, sessionId }) => registrationMatched({ ...r, slot: slotOf.get(r.timeSlotId)! }, sessionId, this.rules.joinWindowMs, now)),
+    );
   }
 
-  /** Records why matchmaking formed no session for these registrations (seed 000 §5.2 c). */
-  markUnmatched(tx: Executor, registrationIds: string[], reason: string): Promise<void> {
-    return registrationsRepository.markUnmatched(tx, registrationIds, reason);
+  /** Records why matchmaking formed no session for these registrations (seed 000 §5.2 c), with `registration.unmatched`. */
+  async markUnmatched(tx: Executor, slots: readonly SlotFacts[], unmatched: readonly RegistrationRow[], reason: string, now: Date): Promise<void> {
+    const slotOf = new Map(slots.map((slot) => [slot.id, slot]));
+    await registrationsRepository.markUnmatched(tx, unmatched.map((r) => r.id), reason);
+    await this.outbox.recordMany(tx, unmatched.map((r) => registrationUnmatched({ ...r, slot: slotOf.get(r.timeSlotId)! }, reason, now)));
+  }
+
+  /**
+   * The reminder sweep (seed 000 §3.1 step 5): `registration.reminder` for each matched registration
+   * whose slot starts within `RULES_REGISTRATION_REMINDER` and has not ended, exactly once: rows
+   * are claimed with `FOR UPDATE SKIP LOCKED` and marked in the transaction that writes the event,
+   * so restarts and several instances never send one twice.
+   * @returns how many reminders were written.
+   */
+  async sendReminders(now: Date): Promise<number> {
+    let sent = 0;
+    for (;;) {
+      const batch = await this.db.transaction(async (tx) => {
+        const due = await registrationsRepository.claimDueReminders(tx, new Date(now.getTime() + this.rules.registrationReminderMs), now, REMINDER_BATCH);
+        await registrationsRepository.markReminded(tx, due.map((r) => r.id), now);
+        await this.outbox.recordMany(tx, due.map((r) => registrationReminder(r, r.sessionId!, now)));
+        return due.length;
+      });
+      sent += batch;
+      if (batch < REMINDER_BATCH) return sent;
+    }
+  }
+
+  /** Erases a user's registrations (seed 000 §6.3 `user.deleted`), in the erasure's transaction. @returns how many. */
+  eraseUser(tx: Executor, userId: string): Promise<number> {
+    return registrationsRepository.deleteForUser(tx, userId);
   }
 
   /** Attendance when a slot session ends: `attended` if the member ever connected, else `noshow`. */

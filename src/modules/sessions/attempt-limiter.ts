@@ -32,6 +32,11 @@ export class AttemptLimiter {
     if (this.failures.size > 100_000) this.sweep(now); // bound memory under a distributed attack
   }
 
+  /** Forgets a key's failures (the user was erased). */
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
   private prune(key: string, now: number): number[] {
     const list = this.failures.get(key) ?? [];
     while (list.length && list[0] <= now - this.limits.windowMs) list.shift();

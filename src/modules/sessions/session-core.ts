@@ -106,7 +106,8 @@ export class SessionCore {
       role: session.type === 'private' && p.role === 'host' ? 'participant' : p.role,
     });
     await sessionsRepository.updateSession(tx, session.id, { lastPresenceAt: now, updatedAt: now });
-    if (p.joinedAt) await this.outbox.record(tx, participantLeft(session.id, p, { reason, leftAt, presenceSeconds, speakingTimeMs }));
+    // Every leave is reported, also of a member who joined by code and never connected (seed 002 AC6).
+    await this.outbox.record(tx, participantLeft(session.id, p, { reason, leftAt, presenceSeconds, speakingTimeMs }));
 
     const members = (await sessionsRepository.listParticipants(tx, session.id)).map((m) => (m.id === p.id ? { ...m, leftAt } : m));
     let newHost: string | null = null;

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Session } from '../../protocol/sessions.ts';
-import type { OutboxEvent } from '../outbox/cloud-event.ts';
+import type { EventDefinition, OutboxEvent } from '../outbox/cloud-event.ts';
 import type { ParticipantRow, SessionRow } from './sessions.repository.ts';
 
 /**
@@ -27,11 +27,16 @@ export const SessionStartedData = Type.Object({
 });
 export type SessionStartedData = Static<typeof SessionStartedData>;
 
-/** `participant.left` (seed 002 AC6): one member's participation closed, with its stats. */
+/**
+ * `participant.left` (seed 002 AC6): one member's participation closed, with its stats; also for
+ * a member who joined by code and left without ever connecting (`connected: false`, presence 0).
+ */
 export const ParticipantLeftData = Type.Object({
   sessionId: Type.String(),
   userId: Type.String(),
   reason: Type.Union([Type.Literal('left'), Type.Literal('disconnected')]),
+  /** Whether the member ever connected to the call. */
+  connected: Type.Boolean(),
   joinedAt: NullableTime,
   leftAt: Time,
   presenceSeconds: Type.Integer({ minimum: 0 }),
@@ -61,12 +66,74 @@ export const SessionEndedData = Type.Object({
 });
 export type SessionEndedData = Static<typeof SessionEndedData>;
 
-/** Event types of this module, with their data schemas (the AsyncAPI document lists them). */
-export const SESSION_EVENTS = {
-  'session.started': SessionStartedData,
-  'participant.left': ParticipantLeftData,
-  'session.ended': SessionEndedData,
-} as const;
+const EXAMPLE_SESSION = {
+  sessionId: '0b8f4c1e-6a0d-4f5e-9c3a-2d7b1e5f8a90',
+  type: 'public' as const,
+  timeSlotId: '5c2a9e7d-1b3f-4c8a-a6d4-9e0f2b7c1d35',
+  targetLanguageCode: 'fr',
+  level: 'B1',
+  topicId: null,
+  topicTitle: null,
+};
+
+/** The event types of this module (the AsyncAPI document lists them). */
+export const SESSION_EVENTS: readonly EventDefinition[] = [
+  {
+    type: 'session.started',
+    summary: 'A session became active (gamification-service, seed 000 §6.2)',
+    key: 'session id',
+    keyField: 'sessionId',
+    subjectField: 'sessionId',
+    data: SessionStartedData,
+    example: {
+      ...EXAMPLE_SESSION,
+      hostUserId: 'u-ana',
+      startedAt: '2026-12-01T18:00:00.000Z',
+      participants: [
+        { userId: 'u-ana', role: 'host' },
+        { userId: 'u-ben', role: 'participant' },
+      ],
+    },
+  },
+  {
+    type: 'participant.left',
+    summary: 'A member left a session or its reconnect window passed (seed 002 AC6)',
+    key: 'session id',
+    keyField: 'sessionId',
+    subjectField: 'sessionId',
+    data: ParticipantLeftData,
+    example: {
+      sessionId: EXAMPLE_SESSION.sessionId,
+      userId: 'u-ben',
+      reason: 'left',
+      connected: true,
+      joinedAt: '2026-12-01T17:56:10.000Z',
+      leftAt: '2026-12-01T18:21:42.000Z',
+      presenceSeconds: 1532,
+      speakingTimeSeconds: 410,
+    },
+  },
+  {
+    type: 'session.ended',
+    summary: 'A session ended, with every participant and their stats (gamification-service, seed 002 AC7)',
+    key: 'session id',
+    keyField: 'sessionId',
+    subjectField: 'sessionId',
+    data: SessionEndedData,
+    example: {
+      ...EXAMPLE_SESSION,
+      reason: 'completed',
+      startedAt: '2026-12-01T18:00:00.000Z',
+      endedAt: '2026-12-01T18:30:00.000Z',
+      durationSeconds: 1800,
+      recordingEnabled: true,
+      participants: [
+        { userId: 'u-ana', role: 'host', joinedAt: '2026-12-01T17:57:02.000Z', leftAt: '2026-12-01T18:30:00.000Z', presenceSeconds: 1978, speakingTimeSeconds: 655, recordingConsent: true },
+        { userId: 'u-ben', role: 'participant', joinedAt: '2026-12-01T17:56:10.000Z', leftAt: '2026-12-01T18:21:42.000Z', presenceSeconds: 1532, speakingTimeSeconds: 410, recordingConsent: false },
+      ],
+    },
+  },
+];
 
 function sessionFields(session: SessionRow) {
   return {
@@ -113,6 +180,7 @@ export function participantLeft(
       sessionId,
       userId: p.userId,
       reason: closed.reason,
+      connected: p.joinedAt !== null,
       joinedAt: iso(p.joinedAt),
       leftAt: closed.leftAt.toISOString(),
       presenceSeconds: closed.presenceSeconds,

@@ -26,5 +26,6 @@ export function createSessionsModule(
     routes: (scope) => sessionsRoutes(scope, { sessions, clock: ctx.clock }),
     jobs: [{ name: 'session-lifecycle', run: (now) => sessions.runLifecycle(now) }],
     events: SESSION_EVENTS,
+    eraseUser: (tx, userId) => sessions.eraseUser(tx, userId),
   };
 }

@@ -339,4 +339,18 @@ export const sessionsRepository = {
   async insertRating(db: Executor, row: RatingRow): Promise<void> {
     await db.insert(sessionRatings).values(row);
   },
+
+  /** Sessions whose host is `userId`, locked (an erasure hands them over). */
+  async lockSessionsHostedBy(db: Executor, userId: string): Promise<SessionRow[]> {
+    return db.select().from(sessions).where(eq(sessions.hostUserId, userId)).for('update');
+  },
+
+  async deleteRatingsOf(db: Executor, userId: string): Promise<void> {
+    await db.delete(sessionRatings).where(eq(sessionRatings.userId, userId));
+  },
+
+  /** Deletes every participation of a user. @returns how many. */
+  async deleteParticipationsOf(db: Executor, userId: string): Promise<number> {
+    return (await db.delete(participants).where(eq(participants.userId, userId)).returning({ id: participants.id })).length;
+  },
 };

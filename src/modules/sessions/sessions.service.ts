@@ -6,6 +6,7 @@ import type { RegistrationsService } from '../registrations/registrations.servic
 import { AttemptLimiter, type AttemptLimits } from './attempt-limiter.ts';
 import { createPrivateSession, type CreatePrivateInput } from './create-private-session.ts';
 import { endSession } from './end-session.ts';
+import { eraseUserFromSessions } from './erase-user.ts';
 import { joinByCode, type InviteAttemptLimiters } from './join-by-code.ts';
 import { leaveSession } from './leave-session.ts';
 import { SessionParticipation } from './participation.ts';
@@ -138,6 +139,15 @@ export class SessionsService {
   /** A speaking stretch reported over signaling (`participation.ts`), bounded by presence. */
   addSpeakingTime(sessionId: string, userId: string, seconds: number, now: Date): Promise<void> {
     return this.participation.addSpeakingTime(sessionId, userId, seconds, now);
+  }
+
+  /**
+   * The sessions module's share of a user's erasure (`erase-user.ts`), in the erasure's
+   * transaction. @returns what to do once it committed: forget the user's invite-code failures.
+   */
+  async eraseUser(tx: Executor, userId: string): Promise<() => void> {
+    await eraseUserFromSessions(tx, userId);
+    return () => this.limiters.perUser.forget(`user:${userId}`);
   }
 
   /** The lifecycle sweep (`sessions.jobs.ts`). @returns the committed changes. */

@@ -91,6 +91,25 @@ export class Departures {
     if (conn || owner || drop) fanOut.broadcast(sessionId, { type: 'participant-left', userId, reason: 'left' }, userId);
   }
 
+  /**
+   * The user was erased (`user.deleted`): every local connection of theirs closes with 4403
+   * `USER_DELETED`, their presence goes, and the others hear `participant-left` at once. The
+   * participations are already gone from the database: nothing is written.
+   */
+  async eraseUser(userId: string): Promise<number> {
+    const { local, state, fanOut, clock } = this.deps;
+    const mine: Connection[] = [];
+    local.forEach((conn) => {
+      if (conn.userId === userId) mine.push(conn);
+    });
+    for (const conn of mine) {
+      this.retire(conn, CloseCode.notAParticipant, 'USER_DELETED', clock.now());
+      await state.evict(conn.sessionId, userId).catch((err: unknown) => this.logFailure(err, 'evict'));
+      fanOut.broadcast(conn.sessionId, { type: 'participant-left', userId, reason: 'left' }, userId);
+    }
+    return mine.length;
+  }
+
   /** Queues a presence write of one participant behind its earlier ones; failures are logged. */
   persist(sessionId: string, userId: string, what: string, write: () => Promise<void>): Promise<void> {
     return this.deps.writes.run(`${sessionId.length}:${sessionId}${userId}`, async () => {

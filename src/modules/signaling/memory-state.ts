@@ -108,6 +108,10 @@ export class MemorySignalingState implements SignalingState {
     this.tickets.set(digest, grant);
   }
 
+  async revokeTicketsOf(userId: string): Promise<void> {
+    for (const [digest, grant] of this.tickets) if (grant.userId === userId) this.tickets.delete(digest);
+  }
+
   async takeTicket(digest: string): Promise<TicketGrant | null> {
     const grant = this.tickets.get(digest) ?? null;
     this.tickets.delete(digest);

@@ -29,7 +29,8 @@ import { SCRIPTS, type ScriptCaller, type ScriptName } from './redis-scripts.ts'
  * - `signaling:sessions` set of session ids with presence (what `claimOrphans` walks);
  * - `signaling:drops` sorted set `{sessionId}\n{userId}` scored by drop time (reconnect windows);
  * - `signaling:ended:{sessionId}` end reason, for 10 minutes;
- * - `signaling:ticket:{sha256(ticket)}` JSON `TicketGrant`, for the ticket TTL (GETDEL: single use).
+ * - `signaling:ticket:{sha256(ticket)}` JSON `TicketGrant`, for the ticket TTL (GETDEL: single use),
+ *   and `signaling:user-tickets:{userId}` the set of a user's ticket digests (an erasure revokes them).
  *
  * Channels: `signaling:instance:{instanceId}` carries frames and kicks for that instance's
  * sockets (the sender looks the owner up in `session:ws:*` inside a Lua script, so routing and
@@ -197,7 +198,20 @@ export class RedisSignalingState implements SignalingState {
   }
 
   async putTicket(digest: string, grant: TicketGrant, ttlMs: number): Promise<void> {
-    await this.cmd.set(`${this.prefix}signaling:ticket:${digest}`, JSON.stringify(grant), 'PX', Math.max(1, Math.ceil(ttlMs)));
+    const px = Math.max(1, Math.ceil(ttlMs));
+    const mine = `${this.prefix}signaling:user-tickets:${grant.userId}`;
+    await this.cmd
+      .multi()
+      .set(`${this.prefix}signaling:ticket:${digest}`, JSON.stringify(grant), 'PX', px)
+      .sadd(mine, digest)
+      .pexpire(mine, px)
+      .exec();
+  }
+
+  async revokeTicketsOf(userId: string): Promise<void> {
+    const mine = `${this.prefix}signaling:user-tickets:${userId}`;
+    const digests = await this.cmd.smembers(mine);
+    await this.cmd.del(mine, ...digests.map((d) => `${this.prefix}signaling:ticket:${d}`));
   }
 
   async takeTicket(digest: string): Promise<TicketGrant | null> {

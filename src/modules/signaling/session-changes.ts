@@ -32,7 +32,7 @@ export class SessionChanges {
       clock: Clock;
       logger: SignalingLogger;
       /** Retirements (no drop) and deliberate leaves. */
-      departures: Pick<Departures, 'retire' | 'announceLeft'>;
+      departures: Pick<Departures, 'retire' | 'announceLeft' | 'eraseUser'>;
       /** Re-publishes a connection's view after its role changed. */
       updatePresence(conn: Connection): void;
     },
@@ -51,6 +51,11 @@ export class SessionChanges {
     const { presence, bus, clock } = this.deps;
     if (change.type === 'left') {
       void this.deps.departures.announceLeft(change.sessionId, change.userId).catch(this.fail('announceLeft'));
+      return;
+    }
+    if (change.type === 'user-erased') {
+      void bus.publishChange(change).catch(this.fail('publishChange'));
+      void this.deps.departures.eraseUser(change.userId).catch(this.fail('eraseUser'));
       return;
     }
     if (change.type === 'ended') void presence.endSession(change.sessionId, change.reason, clock.nowMs()).catch(this.fail('endSession'));
@@ -102,6 +107,9 @@ export class SessionChanges {
       }
       case 'ended':
         return this.closeEnded(change.sessionId, change.reason, now);
+      case 'user-erased':
+        void this.deps.departures.eraseUser(change.userId).catch(this.fail('eraseUser'));
+        return;
     }
   }
 

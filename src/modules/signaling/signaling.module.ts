@@ -50,6 +50,8 @@ export function createSignalingModule(
     rootRoutes: (scope) =>
       signalingRoutes(scope, { auth: deps.auth, sessions: deps.sessions, signaling, tickets, clock, allowedOrigins: config.server.allowedOrigins }),
     ownSweeps: [{ name: 'signaling-liveness', run: (now) => signaling.sweep(now) }],
+    // Nothing in the database; once the erasure committed, the user's sockets and tickets go.
+    eraseUser: async (_tx, userId) => () => signaling.eraseUser(userId),
     start: () => signaling.start(),
     stop: () => signaling.stop(),
   };

@@ -5,8 +5,11 @@
  */
 import type { SessionChange } from '../sessions/sessions.service.ts';
 
-/** A committed session change that connected clients must hear about (the sessions module's `SessionChange`). */
-export type SignalingSessionChange = SessionChange;
+/**
+ * A committed change that connected clients must hear about: the sessions module's
+ * `SessionChange`s, and a user's erasure (their sockets close 4403 `USER_DELETED` on every instance).
+ */
+export type SignalingSessionChange = SessionChange | { type: 'user-erased'; userId: string };
 
 /** The admission answer: the session snapshot and the caller's participation. */
 export interface SignalingAdmission {

@@ -296,6 +296,15 @@ export class SignalingService {
     return this.departures.announceLeft(sessionId, userId);
   }
 
+  /**
+   * The user was erased (after the erasure committed): their sockets close 4403 `USER_DELETED`
+   * on every instance, the others hear `participant-left`, their tickets are revoked.
+   */
+  async eraseUser(userId: string): Promise<void> {
+    this.changes.onLocalChange({ type: 'user-erased', userId });
+    await this.state.revokeTicketsOf(userId);
+  }
+
   /** True while the user has an open connection to the session on this instance. */
   isConnected(sessionId: string, userId: string): boolean {
     const conn = this.local.get(sessionId, userId);

@@ -132,6 +132,8 @@ export interface TicketStore {
   putTicket(digest: string, grant: TicketGrant, ttlMs: number): Promise<void>;
   /** Removes and returns a ticket (single use), or `null`. */
   takeTicket(digest: string): Promise<TicketGrant | null>;
+  /** Removes every ticket issued to a user (erasure). */
+  revokeTicketsOf(userId: string): Promise<void>;
 }
 
 /** Messages between instances: frames for their sockets, kicks, session changes. */

@@ -10,5 +10,6 @@ export function createSlotsModule(ctx: ModuleContext): ServiceModule<SlotsServic
     service: slots,
     routes: (scope) => slotsRoutes(scope, { slots, clock: ctx.clock }),
     jobs: [{ name: 'slot-generation', run: (now) => slots.generateRecurringSlots(now) }],
+    eraseUser: (tx, userId) => slots.eraseUser(tx, userId),
   };
 }

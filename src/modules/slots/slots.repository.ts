@@ -129,4 +129,10 @@ export const slotsRepository = {
     if (ids.length) await db.update(timeSlots).set({ matchedAt: now, updatedAt: now }).where(inArray(timeSlots.id, ids));
   },
 
+
+  /** Erasure: the slots and series an erased admin created keep no trace of them. */
+  async forgetCreator(db: Executor, userId: string, placeholder: string): Promise<void> {
+    await db.update(timeSlots).set({ createdBy: placeholder }).where(eq(timeSlots.createdBy, userId));
+    await db.update(slotSeries).set({ createdBy: placeholder }).where(eq(slotSeries.createdBy, userId));
+  },
 };

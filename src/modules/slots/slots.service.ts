@@ -206,6 +206,14 @@ export class SlotsService {
   }
 
   /** Locks a slot inside the caller's transaction (registration capacity). */
+  /**
+   * The slots module's share of a user's erasure (seed 000 §6.3): slots an erased admin created
+   * stay offered, their creator recorded as `erased-user`.
+   */
+  eraseUser(tx: Executor, userId: string): Promise<void> {
+    return slotsRepository.forgetCreator(tx, userId, 'erased-user');
+  }
+
   lockSlot(tx: Executor, id: string): Promise<SlotRow | undefined> {
     return slotsRepository.lockById(tx, id);
   }
