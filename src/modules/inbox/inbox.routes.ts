@@ -35,7 +35,7 @@ function sameToken(given: string, expected: string): boolean {
  * `POST /api/internal/events` (DESIGN 4.8): platform services send `user.deleted` over HTTP, as a
  * structured CloudEvent (`application/cloudevents+json` or `application/json`) or in binary mode
  * (`ce-*` headers, the body is `data`), with `Authorization: Bearer <INTERNAL_EVENTS_TOKEN>`
- * compared in constant time. 200 processed or duplicate (idempotent by event id), 422 parked
+ * compared in constant time. 200 processed or duplicate (idempotent by event id), 400 parked
  * (malformed or unknown: kept in the dead letters), 401 bad token. Without the setting the route
  * does not exist. The body is read as text here (64 KiB at most) so a malformed one is parked as sent.
  */

@@ -181,6 +181,7 @@ export class OutboxRelay {
         () => resolve(batches.map((b) => ({ key: b.key, delivered: 0, error: { message: `no answer within ${this.deps.settings.publishTimeoutMs} ms`, poison: false } }))),
         this.deps.settings.publishTimeoutMs,
       );
+      timer.unref(); // a sink that never answers must not keep the process alive
     });
     const published = sink.publish(batches).then(
       (outcomes) => alignOutcomes(batches, outcomes),
