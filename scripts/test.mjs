@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the test suite with node's test runner: every *.test.ts under test/ (or the paths given).
+// Runs the test suite with node's test runner: every *.test.ts under test/ (or the paths given),
+// but those under a folder named with --exclude=<folder> (repeatable).
 // Node 20 has no glob for --test, so the files are listed here.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,8 +14,13 @@ function collect(dir) {
   });
 }
 
-const args = process.argv.slice(2);
-const files = (args.length ? args : ['test']).flatMap((p) => (fs.statSync(p).isDirectory() ? collect(p) : [p])).sort();
+const argv = process.argv.slice(2);
+const excluded = argv.filter((a) => a.startsWith('--exclude=')).map((a) => path.resolve(a.slice('--exclude='.length)) + path.sep);
+const args = argv.filter((a) => !a.startsWith('--exclude='));
+const files = (args.length ? args : ['test'])
+  .flatMap((p) => (fs.statSync(p).isDirectory() ? collect(p) : [p]))
+  .filter((f) => !excluded.some((dir) => path.resolve(f).startsWith(dir)))
+  .sort();
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
