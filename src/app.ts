@@ -13,6 +13,7 @@ import type { Services } from './container.ts';
 import type { DatabaseHandle } from './db/client.ts';
 import { authenticate } from './http/auth.ts';
 import { installErrorHandling } from './http/errors.ts';
+import { installSecurityHeaders } from './http/security.ts';
 import type { Clock } from './shared/clock.ts';
 import type { Logger } from './shared/logger.ts';
 
@@ -45,6 +46,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   });
   installErrorHandling(app);
+  await installSecurityHeaders(app, { storage: [], jitsi: [] });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -53,7 +55,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       security: [{ bearerAuth: [] }],
     },
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  // The docs page needs inline script and style: it sends its own CSP (helmet's applies everywhere else).
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
   await app.register(fastifyWebsocket, { options: { maxPayload: MAX_WS_MESSAGE_BYTES, perMessageDeflate: false } });
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

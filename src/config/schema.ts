@@ -62,6 +62,7 @@ export const AuthSettingsSchema = Type.Object({
   jwksUrl: url({ key: 'AUTH_JWKS_URL', protocols: ['http:', 'https:'], doc: 'The auth-service\'s JSON Web Key Set, for RS256 tokens' }),
   jwtIssuer: optionalString({ key: 'JWT_ISSUER', doc: 'Issuer tokens must carry, when set' }),
   jwtAudience: optionalString({ key: 'JWT_AUDIENCE', doc: 'Audience tokens must carry, when set' }),
+  clockToleranceMs: duration({ key: 'AUTH_CLOCK_TOLERANCE', default: '10s', max: '30s', doc: 'Leeway for the exp, nbf and iat of tokens against this server\'s clock' }),
 });
 
 /** Business-rule durations in ms; the defaults are the seeds' values (DESIGN 4.5). */

@@ -10,9 +10,9 @@ export function installErrorHandling(app: FastifyInstance): void {
     const requestId = request.id;
     if (err instanceof AppError) {
       const status = HTTP_STATUS_BY_KIND[err.kind];
-      if (err.kind === 'rate_limited' && typeof err.details?.retryAfterSeconds === 'number') {
-        reply.header('retry-after', String(err.details.retryAfterSeconds));
-      }
+      if (typeof err.details?.retryAfterSeconds === 'number') reply.header('retry-after', String(err.details.retryAfterSeconds));
+      // RFC 6750 §3: a bearer challenge; `invalid_token` when a token was sent and refused.
+      if (err.kind === 'unauthenticated') reply.header('www-authenticate', err.code === 'AUTH_REQUIRED' ? 'Bearer realm="conversation-service"' : 'Bearer realm="conversation-service", error="invalid_token"');
       return reply.status(status).send({ error: { code: err.code, message: err.message, requestId, details: err.details } });
     }
     const fe = err as FastifyError;

@@ -15,6 +15,7 @@ export function createAuthModule(ctx: ModuleContext): ServiceModule<AuthService>
     audience: config.auth.jwtAudience,
     dataDir: config.server.dataDir,
     production: config.server.nodeEnv === 'production',
+    clockToleranceS: Math.round(config.auth.clockToleranceMs / 1000),
   });
   return {
     name: 'auth',

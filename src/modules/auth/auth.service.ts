@@ -30,7 +30,12 @@ export interface AuthSettings {
   /** Where development mode keeps its generated secret; `null` keeps it in memory. */
   dataDir: string | null;
   production: boolean;
+  /** Leeway for `exp`, `nbf` and `iat` against the wall clock, in seconds (`AUTH_CLOCK_TOLERANCE`, at most 30). */
+  clockToleranceS?: number;
 }
+
+/** Tokens longer than this are refused before any cryptography (DESIGN 4.1; a real one is under 2 KiB). */
+export const MAX_TOKEN_BYTES = 8 * 1024;
 
 const ALGORITHM = 'HS256';
 /** Tokens of the auth-service's key set (DESIGN 2: "RS256 via the auth-service's JWKS"). */
@@ -99,12 +104,22 @@ export class AuthService {
    *   `AUTH_UNAVAILABLE` when an RS256 token arrives and the key set cannot be fetched.
    */
   async verify(token: string): Promise<AuthUser> {
+    // Checked before any parsing or cryptography: an oversized token costs nothing.
+    if (token.length > MAX_TOKEN_BYTES) throw new AppError('unauthenticated', 'INVALID_TOKEN', 'Token is too large');
+    const tolerance = this.settings.clockToleranceS ?? 10;
     try {
       const { payload } = await jwtVerify(token, this.keyFor, {
         algorithms: this.algorithms,
         issuer: this.settings.issuer ?? undefined,
         audience: this.settings.audience ?? undefined,
+        // A token that never expires is refused (DESIGN 4.1); `nbf` is honoured by jose when present.
+        requiredClaims: ['exp'],
+        clockTolerance: tolerance,
       });
+      // jose only checks a future `iat` with maxTokenAge: a token issued in the future is not valid yet.
+      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + tolerance) {
+        throw new AppError('unauthenticated', 'INVALID_TOKEN', 'Token is not valid yet');
+      }
       const sub = payload.sub;
       if (typeof sub !== 'string' || sub.length === 0 || sub.length > 128) {
         throw new AppError('unauthenticated', 'INVALID_TOKEN', 'Token has no valid subject');
