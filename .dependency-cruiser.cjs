@@ -1,14 +1,10 @@
 /**
  * Dependency direction of DESIGN section 7, checked in CI (`npm run deps:validate`):
  * only routes (and the HTTP shell) import Fastify, only repositories and src/db touch SQL,
-<<<<<<< HEAD
  * modules meet only through services or the module registry (never another module's
- * repository or internals), and only the container lists the modules.
-=======
- * and no module imports another module's repository. The wire protocol (src/protocol) is the
- * one piece the web client shares with the server: it stands alone, and the client reaches
- * nothing else of src/.
->>>>>>> restructure-web
+ * repository or internals), and only the container lists the modules. The wire protocol
+ * (src/protocol) is the one piece the web client shares with the server: it stands alone, and
+ * the client reaches nothing else of src/.
  */
 module.exports = {
   forbidden: [
