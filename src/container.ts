@@ -3,6 +3,7 @@ import type { DatabaseHandle } from './db/client.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { createAuthModule } from './modules/auth/auth.module.ts';
 import { createIceModule } from './modules/ice/ice.module.ts';
+import { createLiveCoursesModule } from './modules/live-courses/live-courses.module.ts';
 import { createMatchmakingModule } from './modules/matchmaking/matchmaking.module.ts';
 import type { ModuleContext, ServiceModule } from './modules/module.ts';
 import { createOutboxModule } from './modules/outbox/outbox.module.ts';
@@ -30,7 +31,8 @@ function buildModules(ctx: ModuleContext, ledger: SpeakingLedger) {
   const matchmaking = createMatchmakingModule(ctx, { slots: slots.service, registrations: registrations.service, sessions: sessions.service });
   const signaling = createSignalingModule(ctx, { auth: auth.service, sessions: sessions.service.participation, ledger });
   const ice = createIceModule(ctx);
-  return { auth, outbox, slots, registrations, sessions, matchmaking, signaling, ice };
+  const liveCourses = createLiveCoursesModule(ctx, { outbox: outbox.service });
+  return { auth, outbox, slots, registrations, sessions, matchmaking, signaling, ice, liveCourses };
 }
 
 type Registry = ReturnType<typeof buildModules>;

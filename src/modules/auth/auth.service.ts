@@ -154,10 +154,11 @@ export class AuthService {
    * @throws Error when only a key set is configured (the auth-service holds the private key).
    */
   async sign(
-    claims: { sub: string; name: string; roles?: string[]; tier?: 'free' | 'premium'; levels?: Record<string, string> },
+    claims: { sub: string; name: string; roles?: string[]; tier?: 'free' | 'premium'; levels?: Record<string, string>; email?: string },
     expiresInS = 12 * 3600,
   ): Promise<string> {
-    let jwt = new SignJWT({ name: claims.name, roles: claims.roles ?? [], tier: claims.tier ?? 'free', levels: claims.levels ?? {} })
+    const optional = claims.email ? { email: claims.email } : {};
+    let jwt = new SignJWT({ name: claims.name, roles: claims.roles ?? [], tier: claims.tier ?? 'free', levels: claims.levels ?? {}, ...optional })
       .setProtectedHeader({ alg: ALGORITHM })
       .setSubject(claims.sub)
       .setIssuedAt()
