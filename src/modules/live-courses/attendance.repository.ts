@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { liveSessionIntervals, liveSessionParticipants, liveSessions } from '../../db/schema.ts';
 
@@ -76,7 +76,7 @@ export const attendanceRepository = {
   },
 
   /**
-   * Participants whose page went silent (`lastSeenAt` before `silentBefore`) while counted
+   * Participants whose page went silent (`lastSeenAt` at or before `silentBefore`) while counted
    * present through it, in live sessions, locked (others' skipped).
    */
   async claimSilent(db: Executor, silentBefore: Date, limit: number): Promise<LiveParticipantRow[]> {
@@ -84,7 +84,7 @@ export const attendanceRepository = {
       .select({ p: liveSessionParticipants })
       .from(liveSessionParticipants)
       .innerJoin(liveSessions, eq(liveSessions.id, liveSessionParticipants.liveSessionId))
-      .where(and(eq(liveSessionParticipants.pagePresent, true), lt(liveSessionParticipants.lastSeenAt, silentBefore), eq(liveSessions.status, 'live')))
+      .where(and(eq(liveSessionParticipants.pagePresent, true), lte(liveSessionParticipants.lastSeenAt, silentBefore), eq(liveSessions.status, 'live')))
       .limit(limit)
       .for('update', { of: liveSessionParticipants, skipLocked: true })
       .then((rows) => rows.map((r) => r.p));

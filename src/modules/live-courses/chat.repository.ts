@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { liveSessionChat } from '../../db/schema.ts';
 
@@ -41,12 +41,12 @@ export const chatRepository = {
       .where(and(eq(liveSessionChat.liveSessionId, sessionId), eq(liveSessionChat.replyTo, questionId), isNull(liveSessionChat.deletedAt)));
   },
 
-  /** Messages a user posted in a session since `since` (rate limit, under the session's lock). */
+  /** Messages a user posted in a session after `since` (rate limit, under the session's lock). */
   async countSince(db: Executor, sessionId: string, userId: string, since: Date): Promise<{ n: number; oldest: Date | null }> {
     const [row] = await db
       .select({ n: sql<number>`count(*)::int`, oldest: sql<string | null>`min(${liveSessionChat.createdAt})` })
       .from(liveSessionChat)
-      .where(and(eq(liveSessionChat.liveSessionId, sessionId), eq(liveSessionChat.userId, userId), gte(liveSessionChat.createdAt, since)));
+      .where(and(eq(liveSessionChat.liveSessionId, sessionId), eq(liveSessionChat.userId, userId), gt(liveSessionChat.createdAt, since)));
     return { n: Number(row?.n ?? 0), oldest: row?.oldest ? new Date(row.oldest) : null };
   },
 
