@@ -2,6 +2,7 @@ import type { AppConfig } from './config.ts';
 import type { DatabaseHandle } from './db/client.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { createAuthModule } from './modules/auth/auth.module.ts';
+import { createCalendarModule } from './modules/calendar/calendar.module.ts';
 import { createIceModule } from './modules/ice/ice.module.ts';
 import { createLiveCoursesModule } from './modules/live-courses/live-courses.module.ts';
 import { createMatchmakingModule } from './modules/matchmaking/matchmaking.module.ts';
@@ -32,7 +33,8 @@ function buildModules(ctx: ModuleContext, ledger: SpeakingLedger) {
   const signaling = createSignalingModule(ctx, { auth: auth.service, sessions: sessions.service.participation, ledger });
   const ice = createIceModule(ctx);
   const liveCourses = createLiveCoursesModule(ctx, { outbox: outbox.service });
-  return { auth, outbox, slots, registrations, sessions, matchmaking, signaling, ice, liveCourses };
+  const calendar = createCalendarModule(ctx, { live: liveCourses.service, registrations: registrations.service });
+  return { auth, outbox, slots, registrations, sessions, matchmaking, signaling, ice, liveCourses, calendar };
 }
 
 type Registry = ReturnType<typeof buildModules>;

@@ -48,6 +48,7 @@ export interface CalendarSession {
   cancelReason: string | null;
   /** RFC 5545 SEQUENCE. */
   sequence: number;
+  createdAt: Date;
   updatedAt: Date;
 }
 
@@ -72,6 +73,7 @@ export async function calendarSessions(core: LiveCore, userId: string, range: { 
         status: s.status as LiveSession['status'],
         cancelReason: s.cancelReason,
         sequence: s.sequence,
+        createdAt: s.createdAt,
         updatedAt: s.updatedAt,
       },
     ];
