@@ -179,11 +179,11 @@ export class AuthService {
    * from the name so that the same name is the same user across sign-ins.
    * @throws AppError `forbidden` / `DEV_SIGN_IN_DISABLED` when a real secret or key set is configured.
    */
-  async devSignIn(name: string, admin: boolean): Promise<{ token: string; user: AuthUser }> {
+  async devSignIn(name: string, admin: boolean, instructor = false): Promise<{ token: string; user: AuthUser }> {
     if (!this.devMode) throw new AppError('forbidden', 'DEV_SIGN_IN_DISABLED', 'Development sign-in is only available without JWT_SECRET and AUTH_JWKS_URL');
     const clean = name.trim();
     const sub = `dev-${clean.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'user'}`;
-    const roles = admin ? ['admin'] : [];
+    const roles = [...(admin ? ['admin'] : []), ...(instructor ? ['instructor'] : [])];
     const token = await this.sign({ sub, name: clean, roles });
     return { token, user: { id: sub, name: clean, roles, tier: 'free', levels: {}, email: null } };
   }
