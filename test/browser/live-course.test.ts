@@ -150,10 +150,17 @@ test('an instructor creates and starts a session; a student joins with a token a
       assert.match(await student.page.getByTestId('jitsi-unreachable').innerText(), /cannot be reached/);
       await student.page.locator('[data-testid="chat-message"]', { hasText: 'quorum' }).waitFor();
 
-      // The instructor ends the session from the course page; the student's page hears it.
+      // The instructor leaves the room and ends the session from the course page; the student's page hears it.
       await teacher.page.getByTestId('leave-live').click();
       await teacher.page.getByTestId('live-sessions-page').waitFor();
+      // The calendar shows the session in the month view, with the subscribe link of the feed.
+      await teacher.page.goto('/#/calendar');
+      await teacher.page.locator(`[data-testid="cal-event"][data-event-type="live_session"][data-event-id="${sessionId}"]`).waitFor();
+      assert.match(await teacher.page.getByTestId('feed-url').inputValue(), /\/calendar\/[A-Za-z0-9_-]{43}\.ics$/);
+      await teacher.page.getByTestId('cal-week').click();
+      await teacher.page.locator(`[data-testid="calendar-page"][data-view="week"] [data-testid="cal-event"][data-event-id="${sessionId}"]`).waitFor();
       await teacher.page.goto('/#/teach/gov-101');
+
       await teacher.page.locator(`[data-testid="live-session"][data-session-id="${sessionId}"]`).getByTestId('end-session').click();
       await student.page.getByTestId('live-ended').waitFor();
     });

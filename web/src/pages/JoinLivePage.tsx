@@ -98,6 +98,14 @@ export function JoinLivePage({ sessionId, user, onLeave }: { sessionId: string; 
     // `leave` only reads refs and props; a new attempt (retry) re-runs the whole join.
   }, [sessionId, attempt]);
 
+  // Navigating away from the page leaves the room (a retry does not: it keeps the seat).
+  useEffect(
+    () => () => {
+      void liveApi.leave(sessionId).catch(() => undefined);
+    },
+    [sessionId],
+  );
+
   const leave = async () => {
     apiRef.current?.dispose();
     apiRef.current = null;
