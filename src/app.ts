@@ -46,7 +46,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   });
   installErrorHandling(app);
-  await installSecurityHeaders(app, { storage: [], jitsi: [] });
+  await installSecurityHeaders(app, { storage: [], jitsi: [new URL(config.jitsi.url).origin] });
 
   await app.register(fastifySwagger, {
     openapi: {

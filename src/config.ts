@@ -4,9 +4,12 @@ import { readSettings, variablesOf, type Env, type EnvVariable } from './config/
 export type {
   AppConfig,
   AuthSettings,
+  CalendarSettings,
   DatabaseSettings,
   EventsSettings,
   InviteCodeAttemptSettings,
+  JitsiSettings,
+  LiveCourseSettings,
   RedisSettings,
   RuleSettings,
   ServerSettings,
@@ -43,7 +46,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
 }
 
 /** Rules spanning several variables (each variable's own bounds are declared with it in `config/schema.ts`). */
-function crossChecks({ server, redis, auth, signaling, turn, events }: AppConfig): string[] {
+function crossChecks({ server, redis, auth, signaling, turn, events, jitsi, liveCourses }: AppConfig): string[] {
   const problems: string[] = [];
   if (server.nodeEnv === 'production' && auth.jwtSecret === null && auth.jwksUrl === null) {
     problems.push('JWT_SECRET or AUTH_JWKS_URL: one is required when NODE_ENV=production (development sign-in is refused in production)');
@@ -63,5 +66,13 @@ function crossChecks({ server, redis, auth, signaling, turn, events }: AppConfig
   if (events.kafkaSaslMechanism !== null && (events.kafkaSaslUsername === null || events.kafkaSaslPassword === null)) {
     problems.push('KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD: required with KAFKA_SASL_MECHANISM');
   }
+  if (server.nodeEnv === 'production' && jitsi.appSecret === null && auth.jwtSecret === null) {
+    problems.push('JITSI_APP_SECRET: required when NODE_ENV=production without JWT_SECRET (Jitsi tokens are signed with it)');
+  }
+  if (jitsi.autoEndAfterMs > jitsi.tokenMarginMs) {
+    // Tokens expire at the scheduled end + JITSI_TOKEN_MARGIN: a session live longer could no longer be (re)joined.
+    problems.push('JITSI_AUTO_END_AFTER: must not be longer than JITSI_TOKEN_MARGIN');
+  }
+  if (liveCourses.lastReminderMs >= liveCourses.firstReminderMs) problems.push('LIVE_REMINDER_LAST: must be shorter than LIVE_REMINDER_FIRST');
   return problems;
 }

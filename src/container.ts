@@ -2,9 +2,11 @@ import type { AppConfig } from './config.ts';
 import type { DatabaseHandle } from './db/client.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { createAuthModule } from './modules/auth/auth.module.ts';
+import { createCalendarModule } from './modules/calendar/calendar.module.ts';
 import { createIceModule } from './modules/ice/ice.module.ts';
 import { createInboxModule } from './modules/inbox/inbox.module.ts';
 import type { Eraser } from './modules/inbox/inbox.service.ts';
+import { createLiveCoursesModule } from './modules/live-courses/live-courses.module.ts';
 import { createMatchmakingModule } from './modules/matchmaking/matchmaking.module.ts';
 import type { ModuleContext, ServiceModule } from './modules/module.ts';
 import type { EventDefinition } from './modules/outbox/cloud-event.ts';
@@ -34,8 +36,10 @@ function buildModules(ctx: ModuleContext, ledger: SpeakingLedger) {
   const matchmaking = createMatchmakingModule(ctx, { slots: slots.service, registrations: registrations.service, sessions: sessions.service });
   const signaling = createSignalingModule(ctx, { auth: auth.service, sessions: sessions.service.participation, ledger });
   const ice = createIceModule(ctx);
+  const liveCourses = createLiveCoursesModule(ctx, { outbox: outbox.service });
+  const calendar = createCalendarModule(ctx, { live: liveCourses.service, registrations: registrations.service });
   const inbox = createInboxModule(ctx, { erasers: () => erasers(Object.values(registry)) });
-  const registry = { auth, outbox, slots, registrations, sessions, matchmaking, signaling, ice, inbox };
+  const registry = { auth, outbox, slots, registrations, sessions, matchmaking, signaling, ice, liveCourses, calendar, inbox };
   return registry;
 }
 

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { EventsSettingsSchema } from './events.ts';
+import { CalendarSettingsSchema, JitsiSettingsSchema, LiveCourseSettingsSchema } from './live-courses.ts';
 import { duration, int, list, oneOf, optionalString, path, string, url, type ValueCheck } from './variables.ts';
 
 /**
@@ -132,8 +133,10 @@ export const AppConfigSchema = Type.Object({
   signaling: SignalingSettingsSchema,
   turn: TurnSettingsSchema,
   events: EventsSettingsSchema,
-  // Sections of later issues go here, one schema each, named for their variables (DESIGN 4.5):
-  // `storage` (S3_*, recordings), `jitsi` (JITSI_*).
+  jitsi: JitsiSettingsSchema,
+  liveCourses: LiveCourseSettingsSchema,
+  calendar: CalendarSettingsSchema,
+  // One schema per concern, named for its variables (DESIGN 4.5); `storage` (S3_*) comes with recordings.
 });
 
 export type ServerSettings = Static<typeof ServerSettingsSchema>;
@@ -145,4 +148,7 @@ export type InviteCodeAttemptSettings = Static<typeof InviteCodeAttemptSettingsS
 export type SignalingSettings = Static<typeof SignalingSettingsSchema>;
 export type TurnSettings = Static<typeof TurnSettingsSchema>;
 export type EventsSettings = Static<typeof EventsSettingsSchema>;
+export type JitsiSettings = Static<typeof JitsiSettingsSchema>;
+export type LiveCourseSettings = Static<typeof LiveCourseSettingsSchema>;
+export type CalendarSettings = Static<typeof CalendarSettingsSchema>;
 export type AppConfig = Static<typeof AppConfigSchema>;

@@ -7,3 +7,5 @@ export * from './tables/slots.ts';
 export * from './tables/sessions.ts';
 export * from './tables/outbox.ts';
 export * from './tables/inbox.ts';
+export * from './tables/live-courses.ts';
+export * from './tables/calendar.ts';

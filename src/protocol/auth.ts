@@ -19,9 +19,14 @@ export type User = Static<typeof User>;
 export const AuthConfig = Type.Object({ devMode: Type.Boolean(), serverTime: DateTime });
 export type AuthConfig = Static<typeof AuthConfig>;
 
-/** `POST /api/dev/token` body (development mode only): a display name, and whether to be admin. */
+/** `POST /api/dev/token` body (development mode only): a display name, and whether to be admin or instructor. */
 export const DevTokenBody = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 60, pattern: '\\S' }), admin: Type.Optional(Type.Boolean()) },
+  {
+    name: Type.String({ minLength: 1, maxLength: 60, pattern: '\\S' }),
+    admin: Type.Optional(Type.Boolean()),
+    /** The JWT role `instructor` (live courses, DESIGN 4.9). */
+    instructor: Type.Optional(Type.Boolean()),
+  },
   { additionalProperties: false },
 );
 export type DevTokenBody = Static<typeof DevTokenBody>;

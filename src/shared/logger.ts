@@ -3,9 +3,19 @@ import pino from 'pino';
 /** The structured logger used everywhere (pino). */
 export type Logger = pino.Logger;
 
-/** Removes secrets (`token`, `ticket` query parameters) from a URL before it is logged (DESIGN 4.1). */
+/**
+ * Removes secrets from a URL before it is logged (DESIGN 4.1): `token`, `ticket` and
+ * `access_token` query parameters, and the secret of a calendar feed path (`/calendar/{secret}.ics`).
+ */
 export function redactUrlSecrets(url: string): string {
-  return url.replace(/([?&](?:token|ticket|access_token)=)[^&#]*/gi, '$1[REDACTED]');
+  let text = url;
+  try {
+    // The router matches decoded paths: `/%63alendar/…` is the feed too.
+    text = decodeURI(url);
+  } catch {
+    // malformed escapes: redact the raw text
+  }
+  return text.replace(/([?&](?:token|ticket|access_token)=)[^&#]*/gi, '$1[REDACTED]').replace(/^(\/+calendar\/)[^/?#]+/i, '$1[REDACTED]');
 }
 
 /**

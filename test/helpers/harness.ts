@@ -32,7 +32,7 @@ export interface TestApp {
   /** The modules' own timers (signaling liveness): nothing fires until `timers.tick()`. */
   timers: ManualTimers;
   /** Signs a token for a user (the app runs in development auth mode with an in-memory secret). */
-  user(name: string, opts?: { admin?: boolean; tier?: 'free' | 'premium'; id?: string }): Promise<TestUser>;
+  user(name: string, opts?: { admin?: boolean; tier?: 'free' | 'premium'; id?: string; roles?: string[]; email?: string }): Promise<TestUser>;
   /** Starts listening on 127.0.0.1 on a free port. @returns the base URL, e.g. `http://127.0.0.1:40123`. */
   listen(): Promise<string>;
   /** Runs every background sweep once at the clock's current time (the shared jobs, then the modules' own sweeps). */
@@ -82,8 +82,9 @@ export async function createTestApp(
       const token = await services.auth.sign({
         sub: id,
         name,
-        roles: userOpts.admin ? ['admin'] : [],
+        roles: [...(userOpts.admin ? ['admin'] : []), ...(userOpts.roles ?? [])],
         tier: userOpts.tier ?? 'free',
+        email: userOpts.email,
       });
       return { id, name, token, headers: { authorization: `Bearer ${token}` } };
     },

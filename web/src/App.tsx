@@ -7,13 +7,18 @@ import { syncServerClock } from './clock.ts';
 import { SessionBanner } from './components/SessionBanner.tsx';
 import { useHashRoute, usePolling } from './hooks.ts';
 import { AdminPage } from './pages/AdminPage.tsx';
+import { CalendarPage } from './pages/CalendarPage.tsx';
 import { CallPage } from './pages/CallPage.tsx';
 import { HistoryPage } from './pages/HistoryPage.tsx';
+import { JoinLivePage } from './pages/JoinLivePage.tsx';
+import { LiveSessionPage } from './pages/LiveSessionPage.tsx';
+import { LiveSessionsPage } from './pages/LiveSessionsPage.tsx';
 import { PrivatePage } from './pages/PrivatePage.tsx';
 import { RecapPage } from './pages/RecapPage.tsx';
 import { RegistrationsPage } from './pages/RegistrationsPage.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 import { SlotsPage } from './pages/SlotsPage.tsx';
+import { TeachPage } from './pages/TeachPage.tsx';
 import { WaitingRoom, type MediaChoice } from './pages/WaitingRoom.tsx';
 import type { Session, User } from './types.ts';
 
@@ -138,9 +143,14 @@ export function App() {
   }
 
   const isAdmin = auth.user.roles.includes('admin');
-  const inCall = phase.kind === 'call' || phase.kind === 'waiting-room';
+  // Live courses (seed 004): `live`, `live-sessions/{id}`, `live-sessions/{id}/join`, `teach[/{courseId}]`, `calendar`.
+  const liveRoom = /^live-sessions\/([^/]+)\/join$/.exec(route)?.[1] ?? null;
+  const liveSession = /^live-sessions\/([^/]+)$/.exec(route)?.[1] ?? null;
+  const teachCourse = /^teach\/(.+)$/.exec(route)?.[1] ?? null;
+  const openLive = (id: string) => navigate(`live-sessions/${encodeURIComponent(id)}/join`);
+  const inCall = phase.kind === 'call' || phase.kind === 'waiting-room' || liveRoom !== null;
   const joinCode = /^join\/(.+)$/.exec(route)?.[1] ?? null;
-  const page = joinCode !== null ? 'private' : route;
+  const page = joinCode !== null ? 'private' : teachCourse !== null ? 'teach' : liveSession !== null ? 'live' : route;
   const link = (to: string, label: string, testId: string) => (
     <a
       href={`#/${to}`}
@@ -162,6 +172,9 @@ export function App() {
             {link('private', 'Private session', 'nav-private')}
             {link('registrations', 'My registrations', 'nav-registrations')}
             {link('history', 'My sessions', 'nav-history')}
+            {link('live', 'Live courses', 'nav-live')}
+            {auth.user.roles.includes('instructor') && link('teach', 'Teach', 'nav-teach')}
+            {link('calendar', 'Calendar', 'nav-calendar')}
             {isAdmin && link('admin', 'Admin', 'nav-admin')}
           </>
         )}
@@ -176,7 +189,10 @@ export function App() {
         </button>
       </nav>
 
-      {phase.kind === 'browse' && (
+      {phase.kind === 'browse' && liveRoom !== null && (
+        <JoinLivePage key={liveRoom} sessionId={decodeURIComponent(liveRoom)} user={auth.user} onLeave={() => navigate('live')} />
+      )}
+      {phase.kind === 'browse' && liveRoom === null && (
         <>
           {current && current.status !== 'ended' && (
             <SessionBanner session={current} onJoin={() => openWaitingRoom(current, knownConsent(current, auth.user.id))} />
@@ -189,6 +205,14 @@ export function App() {
             <PrivatePage key={joinCode ?? ''} initialCode={joinCode} onSession={(session, consent) => openWaitingRoom(session, consent)} />
           ) : page === 'admin' && isAdmin ? (
             <AdminPage />
+          ) : liveSession !== null ? (
+            <LiveSessionPage key={liveSession} sessionId={decodeURIComponent(liveSession)} onJoin={(s) => openLive(s.id)} />
+          ) : page === 'live' ? (
+            <LiveSessionsPage onJoin={(s) => openLive(s.id)} />
+          ) : page === 'teach' ? (
+            <TeachPage key={teachCourse ?? ''} courseId={teachCourse === null ? null : decodeURIComponent(teachCourse)} onOpenRoom={(s) => openLive(s.id)} />
+          ) : page === 'calendar' ? (
+            <CalendarPage />
           ) : (
             <SlotsPage />
           )}

@@ -115,8 +115,8 @@ export interface SlotFilters {
  */
 export const api = {
   authConfig: () => request<AuthConfig>('GET', '/api/auth/config', { token: null }),
-  devToken: (name: string, admin: boolean) =>
-    request<DevToken>('POST', '/api/dev/token', { body: { name, admin } satisfies DevTokenBody, token: null }),
+  devToken: (name: string, admin: boolean, instructor = false) =>
+    request<DevToken>('POST', '/api/dev/token', { body: { name, admin, instructor } satisfies DevTokenBody, token: null }),
   me: (token?: string) => request<User>('GET', '/api/me', { token }),
 
   listSlots: (filters: SlotFilters, cursor?: string | null, limit = 20) =>

@@ -32,5 +32,28 @@ export type {
   TicketResponse,
 } from '../../src/protocol/signaling.ts';
 
+export type {
+  ChatMessage,
+  ChatMessageType,
+  ChatPage,
+  ChatStreamStatus,
+  Course,
+  CourseList,
+  CourseRole,
+  CreateLiveSessionBody,
+  CreatedLiveSessions,
+  JitsiClientConfig,
+  JitsiTokenResult,
+  JoinLiveSessionResult,
+  LiveSession,
+  LiveSessionList,
+  LiveSessionStats,
+  LiveSessionStatus,
+  PostChatBody,
+  PresenceResult,
+  UpdateLiveSessionBody,
+} from '../../src/protocol/live-courses.ts';
+export type { CalendarEvent, CalendarEventList, CalendarFeed } from '../../src/protocol/calendar.ts';
+
 /** The CEFR levels in order, for pickers (the wire's `CefrLevel`). */
 export const CEFR_LEVELS: readonly CefrLevel[] = ['A1', 'A2', 'B1', 'B2', 'C1', 'C2'];

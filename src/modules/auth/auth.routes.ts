@@ -30,7 +30,7 @@ export async function publicAuthRoutes(app: FastifyInstance, deps: { auth: AuthS
         response: { 200: DevToken, 400: ErrorBody, 403: ErrorBody, 429: ErrorBody },
       },
     },
-    async (request) => deps.auth.devSignIn(request.body.name, request.body.admin ?? false),
+    async (request) => deps.auth.devSignIn(request.body.name, request.body.admin ?? false, request.body.instructor ?? false),
   );
 }
 

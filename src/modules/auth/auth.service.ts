@@ -169,10 +169,11 @@ export class AuthService {
    * @throws Error when only a key set is configured (the auth-service holds the private key).
    */
   async sign(
-    claims: { sub: string; name: string; roles?: string[]; tier?: 'free' | 'premium'; levels?: Record<string, string> },
+    claims: { sub: string; name: string; roles?: string[]; tier?: 'free' | 'premium'; levels?: Record<string, string>; email?: string },
     expiresInS = 12 * 3600,
   ): Promise<string> {
-    let jwt = new SignJWT({ name: claims.name, roles: claims.roles ?? [], tier: claims.tier ?? 'free', levels: claims.levels ?? {} })
+    const optional = claims.email ? { email: claims.email } : {};
+    let jwt = new SignJWT({ name: claims.name, roles: claims.roles ?? [], tier: claims.tier ?? 'free', levels: claims.levels ?? {}, ...optional })
       .setProtectedHeader({ alg: ALGORITHM })
       .setSubject(claims.sub)
       .setIssuedAt()
@@ -193,11 +194,11 @@ export class AuthService {
    * from the name so that the same name is the same user across sign-ins.
    * @throws AppError `forbidden` / `DEV_SIGN_IN_DISABLED` when a real secret or key set is configured.
    */
-  async devSignIn(name: string, admin: boolean): Promise<{ token: string; user: AuthUser }> {
+  async devSignIn(name: string, admin: boolean, instructor = false): Promise<{ token: string; user: AuthUser }> {
     if (!this.devMode) throw new AppError('forbidden', 'DEV_SIGN_IN_DISABLED', 'Development sign-in is only available without JWT_SECRET and AUTH_JWKS_URL');
     const clean = name.trim();
     const sub = `dev-${clean.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'user'}`;
-    const roles = admin ? ['admin'] : [];
+    const roles = [...(admin ? ['admin'] : []), ...(instructor ? ['instructor'] : [])];
     const token = await this.sign({ sub, name: clean, roles });
     return { token, user: { id: sub, name: clean, roles, tier: 'free', levels: {}, email: null } };
   }

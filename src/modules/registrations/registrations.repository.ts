@@ -126,6 +126,26 @@ export const registrationsRepository = {
     );
   },
 
+  /**
+   * A user's registrations whose slot overlaps `[from, to)`, by start, with the slot's time and
+   * zone (calendars); cancelled ones only when asked.
+   */
+  async listForUserBetween(db: Executor, userId: string, range: { from: Date; to: Date }, includeCancelled: boolean): Promise<(RegistrationRow & { slot: RegistrationWithSlot['slot'] & { timeZone: string } })[]> {
+    const conditions = [
+      eq(registrations.userId, userId),
+      lt(timeSlots.startTime, range.to),
+      sql`${timeSlots.startTime} + make_interval(mins => ${timeSlots.durationMinutes}) > ${range.from}`,
+    ];
+    if (!includeCancelled) conditions.push(sql`${registrations.status} <> 'cancelled'`);
+    const rows = await db
+      .select({ reg: registrations, slot: { ...slotColumns, timeZone: timeSlots.timeZone } })
+      .from(registrations)
+      .innerJoin(timeSlots, eq(timeSlots.id, registrations.timeSlotId))
+      .where(and(...conditions))
+      .orderBy(timeSlots.startTime, registrations.id);
+    return rows.map((r) => ({ ...r.reg, slot: r.slot }));
+  },
+
   async markUnmatched(db: Executor, ids: string[], reason: string): Promise<void> {
     if (ids.length === 0) return;
     await db.update(registrations).set({ unmatchedReason: reason }).where(inArray(registrations.id, ids));

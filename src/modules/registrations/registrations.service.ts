@@ -29,6 +29,22 @@ export const MAX_ACTIVE_REGISTRATIONS = 3;
 /** Registration states of seed 001. */
 export type { RegistrationStatus };
 
+/** A booked conversation slot as a calendar shows it (`listBookedBetween`). */
+export interface BookedSlot {
+  registrationId: string;
+  timeSlotId: string;
+  status: RegistrationStatus;
+  startTime: Date;
+  endTime: Date;
+  targetLanguageCode: string;
+  level: string;
+  timeZone: string;
+  sessionId: string | null;
+  bookedAt: Date;
+  /** When the registration last changed (booked or cancelled). */
+  changedAt: Date;
+}
+
 /** A registration as clients see it (the wire's `Registration`; ISO 8601 UTC times). */
 export type RegistrationView = Registration;
 
@@ -124,6 +140,28 @@ export class RegistrationsService {
     const row = await registrationsRepository.findWithSlot(this.db, id);
     if (!row || row.userId !== user.id) throw RegistrationErrors.notFound();
     return toView(row);
+  }
+
+  /**
+   * The user's booked conversation slots overlapping `[from, to)`, by start (the calendar module:
+   * `GET /api/calendar/events` and the iCal feed); cancelled ones only with `includeCancelled`
+   * (a feed marks them `STATUS:CANCELLED`). Times are UTC; `timeZone` is the slot's IANA zone.
+   */
+  async listBookedBetween(userId: string, range: { from: Date; to: Date }, includeCancelled = false): Promise<BookedSlot[]> {
+    const rows = await registrationsRepository.listForUserBetween(this.db, userId, range, includeCancelled);
+    return rows.map((r) => ({
+      registrationId: r.id,
+      timeSlotId: r.timeSlotId,
+      status: r.status as RegistrationStatus,
+      startTime: r.slot.startTime,
+      endTime: new Date(r.slot.startTime.getTime() + r.slot.durationMinutes * 60_000),
+      targetLanguageCode: r.slot.targetLanguageCode,
+      level: r.slot.level,
+      timeZone: r.slot.timeZone,
+      sessionId: r.sessionId,
+      bookedAt: r.registeredAt,
+      changedAt: r.cancelledAt ?? r.registeredAt,
+    }));
   }
 
   /** `registered` registrations of some slots, per slot in registration order (matchmaking input). */

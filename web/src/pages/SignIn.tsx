@@ -11,6 +11,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (token: string, user: User)
   const [devMode, setDevMode] = useState<boolean | null>(null);
   const [name, setName] = useState('');
   const [admin, setAdmin] = useState(false);
+  const [instructor, setInstructor] = useState(false);
   const [token, setToken] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -37,7 +38,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (token: string, user: User)
   const devSignIn = (e: FormEvent) => {
     e.preventDefault();
     void run(async () => {
-      const { token: t, user } = await api.devToken(name.trim(), admin);
+      const { token: t, user } = await api.devToken(name.trim(), admin, instructor);
       onSignedIn(t, user);
     });
   };
@@ -64,7 +65,11 @@ export function SignIn({ onSignedIn }: { onSignedIn: (token: string, user: User)
             <input data-testid="signin-name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={60} autoFocus />
           </label>
           <label className="inline">
-            <input type="checkbox" data-testid="signin-admin" checked={admin} onChange={(e) => setAdmin(e.target.checked)} /> Admin (may create slots)
+            <input type="checkbox" data-testid="signin-admin" checked={admin} onChange={(e) => setAdmin(e.target.checked)} /> Admin (may create slots and courses)
+          </label>
+          <label className="inline">
+            <input type="checkbox" data-testid="signin-instructor" checked={instructor} onChange={(e) => setInstructor(e.target.checked)} /> Instructor (runs live courses
+            listed for them)
           </label>
           <button className="primary" data-testid="signin-submit" disabled={busy || !name.trim()}>
             Sign in
