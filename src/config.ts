@@ -66,9 +66,6 @@ function crossChecks({ server, redis, auth, signaling, turn, events, jitsi, live
   if (events.kafkaSaslMechanism !== null && (events.kafkaSaslUsername === null || events.kafkaSaslPassword === null)) {
     problems.push('KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD: required with KAFKA_SASL_MECHANISM');
   }
-  if (server.nodeEnv === 'production' && jitsi.appSecret === null && auth.jwtSecret === null) {
-    problems.push('JITSI_APP_SECRET: required when NODE_ENV=production without JWT_SECRET (Jitsi tokens are signed with it)');
-  }
   if (jitsi.autoEndAfterMs > jitsi.tokenMarginMs) {
     // Tokens expire at the scheduled end + JITSI_TOKEN_MARGIN: a session live longer could no longer be (re)joined.
     problems.push('JITSI_AUTO_END_AFTER: must not be longer than JITSI_TOKEN_MARGIN');

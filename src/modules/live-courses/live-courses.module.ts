@@ -21,7 +21,8 @@ export function createLiveCoursesModule(ctx: ModuleContext, deps: { outbox: Outb
   const { config, clock } = ctx;
   const logger = ctx.logger.child({ module: 'live-courses' });
   const jitsi = config.jitsi;
-  // Prosody's app_secret; without one (development), tokens are signed with a per-process secret no Jitsi server knows.
+  // Prosody's app_secret; without one, tokens are signed with a per-process secret no Jitsi server
+  // knows (a loud warning at start): a deployment that runs no live courses need not configure Jitsi.
   const secret = jitsi.appSecret ?? config.auth.jwtSecret;
   const tokenSecret = secret ?? crypto.randomBytes(32).toString('base64url');
   const bus: LiveBus = config.redis.url ? new RedisLiveBus(config.redis.url, config.signaling.redisKeyPrefix, logger) : new MemoryLiveBus();
