@@ -9,3 +9,4 @@ export * from './tables/outbox.ts';
 export * from './tables/inbox.ts';
 export * from './tables/live-courses.ts';
 export * from './tables/calendar.ts';
+export * from './tables/invite-attempts.ts';
