@@ -10,6 +10,7 @@ export type {
   RuleSettings,
   ServerSettings,
   SignalingSettings,
+  StorageSettings,
   TurnSettings,
 } from './config/schema.ts';
 export type { EnvVariable } from './config/variables.ts';
@@ -42,7 +43,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
 }
 
 /** Rules spanning several variables (each variable's own bounds are declared with it in `config/schema.ts`). */
-function crossChecks({ server, redis, auth, signaling, turn }: AppConfig): string[] {
+function crossChecks({ server, redis, auth, signaling, turn, storage }: AppConfig): string[] {
   const problems: string[] = [];
   if (server.nodeEnv === 'production' && auth.jwtSecret === null && auth.jwksUrl === null) {
     problems.push('JWT_SECRET or AUTH_JWKS_URL: one is required when NODE_ENV=production (development sign-in is refused in production)');
@@ -54,5 +55,11 @@ function crossChecks({ server, redis, auth, signaling, turn }: AppConfig): strin
   if (signaling.presenceTtlMs < signaling.heartbeatTtlMs) problems.push('SIGNALING_PRESENCE_TTL: must be at least SIGNALING_HEARTBEAT_TTL');
   if (turn.urls.length > 0 && turn.secret === null) problems.push('TURN_SECRET: required when TURN_URLS is set');
   if (turn.secret !== null && turn.urls.length === 0) problems.push('TURN_URLS: required when TURN_SECRET is set');
+  if (storage.s3Bucket !== null) {
+    if (storage.s3AccessKeyId === null) problems.push('S3_ACCESS_KEY_ID: required when S3_BUCKET is set');
+    if (storage.s3SecretAccessKey === null) problems.push('S3_SECRET_ACCESS_KEY: required when S3_BUCKET is set');
+  } else if (storage.s3Endpoint !== null || storage.s3AccessKeyId !== null || storage.s3SecretAccessKey !== null) {
+    problems.push('S3_BUCKET: required when S3_ENDPOINT or S3 keys are set (without it recordings stay in DATA_DIR/objects)');
+  }
   return problems;
 }

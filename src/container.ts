@@ -6,6 +6,7 @@ import { createIceModule } from './modules/ice/ice.module.ts';
 import { createMatchmakingModule } from './modules/matchmaking/matchmaking.module.ts';
 import type { ModuleContext, ServiceModule } from './modules/module.ts';
 import { createOutboxModule } from './modules/outbox/outbox.module.ts';
+import { createRecordingsModule } from './modules/recordings/recordings.module.ts';
 import { createRegistrationsModule } from './modules/registrations/registrations.module.ts';
 import { createSessionsModule } from './modules/sessions/sessions.module.ts';
 import { SpeakingLedger } from './modules/sessions/speaking-ledger.ts';
@@ -29,8 +30,9 @@ function buildModules(ctx: ModuleContext, ledger: SpeakingLedger) {
   const sessions = createSessionsModule(ctx, { registrations: registrations.service, outbox: outbox.service, ledger });
   const matchmaking = createMatchmakingModule(ctx, { slots: slots.service, registrations: registrations.service, sessions: sessions.service });
   const signaling = createSignalingModule(ctx, { auth: auth.service, sessions: sessions.service.participation, ledger });
+  const recordings = createRecordingsModule(ctx, { sessions: sessions.service, outbox: outbox.service });
   const ice = createIceModule(ctx);
-  return { auth, outbox, slots, registrations, sessions, matchmaking, signaling, ice };
+  return { auth, outbox, slots, registrations, sessions, matchmaking, signaling, recordings, ice };
 }
 
 type Registry = ReturnType<typeof buildModules>;

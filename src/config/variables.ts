@@ -12,7 +12,7 @@ import { parseDuration } from '../shared/duration.ts';
  */
 
 /** How a variable's text is read (for docs and the `.env.example` check; the reading itself is `read`). */
-export type VariableKind = 'string' | 'int' | 'duration' | 'url' | 'list' | 'oneOf' | 'path';
+export type VariableKind = 'string' | 'int' | 'duration' | 'url' | 'list' | 'oneOf' | 'path' | 'flag';
 
 /** One environment variable as documented: `.env.example` must list `key`, set to `default` when it has one. */
 export interface EnvVariable {
@@ -78,6 +78,18 @@ export function oneOf(spec: Common & { default: string; values: readonly string[
     const value = text ?? spec.default;
     if (!spec.values.includes(value)) report(`"${value}" must be one of ${spec.values.join(', ')}`);
     return value;
+  });
+}
+
+/** `true` or `false` (`1`/`0` and `yes`/`no` too, any case), `default` when unset. */
+export function flag(spec: Common & { default: boolean }) {
+  return declare(Type.Boolean(), { key: spec.key, doc: spec.doc, default: String(spec.default), kind: 'flag' }, (text, report) => {
+    if (text === null) return spec.default;
+    const value = text.toLowerCase();
+    if (['true', '1', 'yes'].includes(value)) return true;
+    if (['false', '0', 'no'].includes(value)) return false;
+    report(`"${text}" must be true or false`);
+    return spec.default;
   });
 }
 

@@ -6,3 +6,4 @@
 export * from './tables/slots.ts';
 export * from './tables/sessions.ts';
 export * from './tables/outbox.ts';
+export * from './tables/recordings.ts';

@@ -3,9 +3,13 @@ import pino from 'pino';
 /** The structured logger used everywhere (pino). */
 export type Logger = pino.Logger;
 
-/** Removes secrets (`token`, `ticket` query parameters) from a URL before it is logged (DESIGN 4.1). */
+/**
+ * Removes secrets from a URL before it is logged (DESIGN 4.1): `token`, `ticket` and
+ * `access_token` query parameters, the embedded store's `sig` and presigned S3 URLs'
+ * `X-Amz-Signature`, `X-Amz-Credential` and `X-Amz-Security-Token`.
+ */
 export function redactUrlSecrets(url: string): string {
-  return url.replace(/([?&](?:token|ticket|access_token)=)[^&#]*/gi, '$1[REDACTED]');
+  return url.replace(/([?&](?:token|ticket|access_token|sig|x-amz-signature|x-amz-credential|x-amz-security-token)=)[^&#]*/gi, '$1[REDACTED]');
 }
 
 /**
