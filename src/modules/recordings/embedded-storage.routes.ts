@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { EmbeddedStorage, SignedQuery } from './embedded-storage.ts';
 import { OBJECTS_ROUTE } from './embedded-storage.ts';
@@ -52,15 +52,18 @@ export async function embeddedStorageRoutes(app: FastifyInstance, deps: { storag
       },
     );
 
-    scope.get<{ Params: { '*': string }; Querystring: SignedQuery }>(`${OBJECTS_ROUTE}/*`, { schema: { hide: true } }, async (request, reply) => {
+    // GET serves the file; HEAD (its own route, so the file is not read) its headers only.
+    const serve = (withBody: boolean) => async (request: FastifyRequest<{ Params: { '*': string }; Querystring: SignedQuery }>, reply: FastifyReply) => {
       const key = request.params['*'];
-      const auth = storage.authorize(request.method === 'HEAD' ? 'HEAD' : 'GET', key, request.query);
+      const auth = storage.authorize(withBody ? 'GET' : 'HEAD', key, request.query);
       if (!auth.ok) throw refusal(auth.refusal);
       const object = await storage.open(key);
       if (!object) throw RecordingErrors.objectNotFound();
       reply.header('content-type', object.contentType).header('content-length', String(object.sizeBytes)).header('cache-control', 'private, no-store');
-      return request.method === 'HEAD' ? reply.send() : reply.send(object.stream());
-    });
+      return withBody ? reply.send(object.stream()) : reply.send();
+    };
+    scope.get(`${OBJECTS_ROUTE}/*`, { schema: { hide: true }, exposeHeadRoute: false }, serve(true));
+    scope.head(`${OBJECTS_ROUTE}/*`, { schema: { hide: true } }, serve(false));
   });
 }
 

@@ -32,6 +32,9 @@ export interface S3StorageSettings {
   forcePathStyle: boolean;
 }
 
+/** The wall clock presigned URLs are signed with (their expiry is checked on the storage's wall clock). */
+export type SigningClock = () => number;
+
 /**
  * The S3-compatible object store (DESIGN 3; Cloudflare R2 in production), through AWS SDK v3
  * (`@aws-sdk/client-s3` and its presigner, pinned: later releases need Node 22). Browsers upload
@@ -47,7 +50,11 @@ export class S3Storage implements ObjectStorage {
   private readonly client: S3Client;
   private readonly bucket: string;
 
-  constructor(settings: S3StorageSettings) {
+  /** @param signingClock epoch ms to sign with; tests pass a clock in the past to get URLs that are already expired. */
+  constructor(
+    settings: S3StorageSettings,
+    private readonly signingClock: SigningClock = Date.now,
+  ) {
     this.bucket = settings.bucket;
     this.client = new S3Client({
       endpoint: settings.endpoint ?? undefined,
@@ -63,9 +70,10 @@ export class S3Storage implements ObjectStorage {
 
   async presignPut(key: string, contentType: string, ttlMs: number, _maxBytes: number): Promise<SignedUrl> {
     const expiresIn = Math.floor(ttlMs / 1000);
-    const issuedAt = Date.now();
+    const issuedAt = this.signingClock();
     const url = await getSignedUrl(this.client, new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: contentType }), {
       expiresIn,
+      signingDate: new Date(issuedAt),
       // Signed, so that the browser cannot store anything but the recording's type.
       signableHeaders: new Set(['content-type']),
     });
@@ -74,8 +82,8 @@ export class S3Storage implements ObjectStorage {
 
   async presignGet(key: string, ttlMs: number): Promise<SignedUrl> {
     const expiresIn = Math.floor(ttlMs / 1000);
-    const issuedAt = Date.now();
-    const url = await getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn });
+    const issuedAt = this.signingClock();
+    const url = await getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn, signingDate: new Date(issuedAt) });
     return { url, expiresAt: new Date(issuedAt + expiresIn * 1000), headers: {} };
   }
 
