@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { CreateMultipartUploadCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { after, before, describe, test } from 'node:test';
-import { EmbeddedStorage } from '../src/modules/recordings/embedded-storage.ts';
+import type { EmbeddedStorage } from '../src/modules/recordings/embedded-storage.ts';
 import { MIN_MULTIPART_PART_BYTES, S3Storage } from '../src/modules/recordings/s3-storage.ts';
 import { createTestApp, type TestApp, type TestUser } from './helpers/harness.ts';
 import { fakeChunk, getFrom, outboxEvents, startRecording, startedSession, storedKeys, uploadChunk } from './helpers/recordings.ts';
