@@ -74,10 +74,7 @@ export class ChunkUploader {
     this.pending.push({ partNumber, blob });
     if (this.pendingBytes() > MAX_PENDING_BYTES) return this.fail('too much audio is waiting to be uploaded');
     this.deps.onChange();
-    this.running ??= this.loop().finally(() => {
-      this.running = null;
-      this.settle();
-    });
+    this.kick();
   }
 
   /** The chunks uploaded, in order, for `POST …/complete`. */
@@ -109,6 +106,15 @@ export class ChunkUploader {
     this.stopped = true;
     this.pending.length = 0;
     this.settle();
+  }
+
+  /** Starts the upload loop unless it runs; a chunk added while the loop was ending starts it again. */
+  private kick(): void {
+    this.running ??= this.loop().finally(() => {
+      this.running = null;
+      if (this.pending.length && !this.failure && !this.stopped) this.kick();
+      else this.settle();
+    });
   }
 
   private async loop(): Promise<void> {
