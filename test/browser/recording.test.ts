@@ -216,4 +216,51 @@ describe('recording in a real browser', () => {
       assert.equal(keys.length, files.length, `the files handed off, no chunk left: ${keys.join(', ')}`);
     });
   });
+
+  test('offline for a while: the upload falls behind and says so, then catches up in the same recording; "stop recording me" deletes it; "record my voice" starts anew', { timeout: 180_000 }, () =>
+    withBrowser({}, async (run) => {
+      const { t } = run;
+      const { sessionId, host: lea, guest: max, hostUser } = await startCall(run, ['Lea Net', 'Max Net'], [true, false]);
+      await uploaded(lea, 1);
+      const first = (await recordingOf(lea))!.recorder!.recordingId!;
+
+      // The network goes: chunks keep being cut and wait; the page warns.
+      await lea.context.setOffline(true);
+      await lea.page.getByTestId('upload-warning').waitFor({ timeout: 45_000 });
+      await lea.context.setOffline(false);
+      // Back: the waiting chunks go up, in the same recording, and the warning goes.
+      await eventually(
+        'Lea: every chunk uploaded again',
+        async () => {
+          const r = (await recordingOf(lea))?.recorder;
+          return r?.recordingId === first && r.status === 'recording' && r.upload?.pendingParts === 0 && r.upload.uploadedParts === r.partsRecorded && r.partsRecorded >= 3;
+        },
+        MEDIA_TIMEOUT_MS,
+        () => recordingOf(lea),
+      );
+      await lea.page.getByTestId('upload-warning').waitFor({ state: 'detached' });
+      await max.page.locator(`[data-testid="peer-tile"][data-user-id="${lea.id}"] [data-testid="recording-indicator"]`).waitFor();
+
+      // "Stop recording me": the capture stops at once, the indicator goes everywhere, the uploads are deleted.
+      await lea.page.getByTestId('stop-recording').click();
+      await lea.page.locator('[data-testid="recording-status"][data-state="withdrawn"]').waitFor();
+      await max.page.locator(`[data-testid="peer-tile"][data-user-id="${lea.id}"] [data-testid="recording-indicator"]`).waitFor({ state: 'detached' });
+      await lea.page.locator('[data-testid="local-tile"] [data-testid="recording-indicator"]').waitFor({ state: 'detached' });
+      await t.services.recordings.idle();
+      assert.deepEqual(await t.services.recordings.storage.list(`recordings/${sessionId}/`), [], 'chunks deleted');
+      assert.deepEqual((await t.app.inject({ method: 'GET', url: `/api/sessions/${sessionId}/recordings`, headers: hostUser.headers })).json(), { items: [] });
+
+      // "Record my voice": consent again, a new recording.
+      await lea.page.getByTestId('start-recording').click();
+      await lea.page.locator('[data-testid="recording-status"][data-state="recording"]').waitFor();
+      const second = (await recordingOf(lea))!.recorder!.recordingId!;
+      assert.notEqual(second, first);
+      await max.page.locator(`[data-testid="peer-tile"][data-user-id="${lea.id}"] [data-testid="recording-indicator"]`).waitFor();
+      await uploaded(lea, 1);
+      await lea.page.getByTestId('end-session').click();
+      await lea.page.getByTestId('confirm-end-session').click();
+      const event = await recordedEvent(t, sessionId);
+      assert.deepEqual((event.data.recordings as Json[]).map((r) => r.recordingId), [second]);
+    }),
+  );
 });
