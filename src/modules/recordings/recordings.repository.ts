@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, lte, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, lte, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { lockKey } from '../../db/locks.ts';
 import { objectDeletions, recordingHandoffs, recordings } from '../../db/schema.ts';
@@ -102,35 +102,14 @@ export const recordingsRepository = {
    * those quiet since `quietBefore`, and those whose assembly claim ran out (a crashed instance).
    * `FOR UPDATE SKIP LOCKED`: instances never claim the same row.
    */
-  async claimToSettle(db: Executor, now: Date, quietBefore: Date, claimUntil: Date, limit: number): Promise<RecordingRow[]> {
-    const due = db
-      .select({ id: recordings.id })
-      .from(recordings)
-      .where(
-        or(
-          and(eq(recordings.status, 'recording'), or(isNotNull(recordings.interruptedAt), lte(recordings.lastActivityAt, quietBefore))),
-          and(eq(recordings.status, 'completing'), lt(recordings.claimedUntil, now)),
-        ),
-      )
-      .orderBy(asc(recordings.lastActivityAt))
-      .limit(limit)
-      .for('update', { skipLocked: true });
-    return db.update(recordings).set({ status: 'completing', claimedUntil: claimUntil, updatedAt: now }).where(inArray(recordings.id, due)).returning();
+  claimToSettle(db: Executor, now: Date, quietBefore: Date, claimUntil: Date, limit: number): Promise<RecordingRow[]> {
+    const gone = and(eq(recordings.status, 'recording'), or(isNotNull(recordings.interruptedAt), lte(recordings.lastActivityAt, quietBefore)));
+    return claimForAssembly(db, gone, now, claimUntil, limit);
   },
 
-  /** Claims the open recordings of one session whose upload grace is over (`claimToSettle`'s rules otherwise). */
-  async claimOpenOfSession(db: Executor, sessionId: string, now: Date, claimUntil: Date): Promise<RecordingRow[]> {
-    const due = db
-      .select({ id: recordings.id })
-      .from(recordings)
-      .where(
-        and(
-          eq(recordings.sessionId, sessionId),
-          or(eq(recordings.status, 'recording'), and(eq(recordings.status, 'completing'), lt(recordings.claimedUntil, now))),
-        ),
-      )
-      .for('update', { skipLocked: true });
-    return db.update(recordings).set({ status: 'completing', claimedUntil: claimUntil, updatedAt: now }).where(inArray(recordings.id, due)).returning();
+  /** Claims every open recording of one session whose upload grace is over (`claimToSettle`'s claim otherwise). */
+  claimOpenOfSession(db: Executor, sessionId: string, now: Date, claimUntil: Date): Promise<RecordingRow[]> {
+    return claimForAssembly(db, and(eq(recordings.sessionId, sessionId), eq(recordings.status, 'recording')), now, claimUntil, 1000);
   },
 
   /** Sessions with recordings and no hand-off decision yet, oldest first. */
@@ -194,12 +173,6 @@ export const recordingsRepository = {
     else await db.update(objectDeletions).set({ dueAt: entry.finalAt }).where(eq(objectDeletions.id, entry.id));
   },
 
-  /** How many deletions are still queued (tests, operations). */
-  async countDeletions(db: Executor): Promise<number> {
-    const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(objectDeletions);
-    return Number(row?.n ?? 0);
-  },
-
   /**
    * Claims recordings that ended before `endedBefore` (retention) until `claimUntil`, skipping
    * open ones and those another instance holds.
@@ -231,3 +204,19 @@ export const recordingsRepository = {
     return gone.length;
   },
 };
+
+/**
+ * Marks `completing` until `claimUntil` the recordings matching `open` and those whose assembly
+ * claim ran out, skipping rows another instance holds; oldest activity first.
+ */
+async function claimForAssembly(db: Executor, open: SQL | undefined, now: Date, claimUntil: Date, limit: number): Promise<RecordingRow[]> {
+  const stale = and(eq(recordings.status, 'completing'), lt(recordings.claimedUntil, now));
+  const due = db
+    .select({ id: recordings.id })
+    .from(recordings)
+    .where(or(open, stale))
+    .orderBy(asc(recordings.lastActivityAt))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  return db.update(recordings).set({ status: 'completing', claimedUntil: claimUntil, updatedAt: now }).where(inArray(recordings.id, due)).returning();
+}
