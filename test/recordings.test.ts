@@ -184,6 +184,8 @@ describe('recordings (DESIGN 4.7) on the embedded store', () => {
     const another = await startRecording(t(), owner, sessionId);
     assert.deepEqual((await post(owner, `/api/recordings/${another.id}/abort`)).json(), { id: another.id, status: 'aborted' });
     assert.deepEqual(code(await get(owner, `/api/recordings/${another.id}`)), [404, 'RECORDING_NOT_FOUND'], 'an aborted recording is gone');
+    assert.deepEqual(code(await post(owner, `/api/recordings/${another.id}/parts`, { partNumber: 1 })), [404, 'RECORDING_NOT_FOUND']);
+    assert.deepEqual((await post(owner, `/api/recordings/${another.id}/abort`)).json(), { id: another.id, status: 'aborted' }, 'aborting again answers the same');
 
     // The file's signed URL: only as signed.
     const { url } = (await get(owner, `/api/recordings/${kept.id}`)).json() as Json;

@@ -80,7 +80,8 @@ export async function startRecording(ctx: RecordingsContext, user: AuthUser, ses
  */
 export async function partUrl(ctx: RecordingsContext, user: AuthUser, recordingId: string, partNumber: number, now: Date): Promise<PartUrl> {
   const found = await recordingsRepository.findById(ctx.db, recordingId);
-  if (!found || found.userId !== user.id || found.status === 'withdrawn') throw RecordingErrors.notFound();
+  // Withdrawn and aborted recordings are gone, as reads see them.
+  if (!found || found.userId !== user.id || found.status === 'withdrawn' || found.status === 'aborted') throw RecordingErrors.notFound();
   const [session] = await ctx.sessions.recordedSessions([found.sessionId]);
   const closesAt = session ? uploadsCloseAt(session, ctx.settings.uploadGraceMs) : null;
   if (session?.status === 'ended' && closesAt && now.getTime() >= closesAt.getTime()) throw RecordingErrors.uploadWindowClosed(closesAt.toISOString());
