@@ -46,7 +46,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   });
   installErrorHandling(app);
-  await installSecurityHeaders(app, { storage: [], jitsi: [new URL(config.jitsi.url).origin] });
+  await installSecurityHeaders(app, { storage: storageOrigins(config), jitsi: [new URL(config.jitsi.url).origin] });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -119,3 +119,17 @@ async function registerWebClient(app: FastifyInstance): Promise<void> {
     return reply.status(404).send({ error: { code: 'ROUTE_NOT_FOUND', message: `No route ${request.method} ${pathOnly}`, requestId: request.id } });
   });
 }
+
+/**
+ * Where the browser PUTs recording chunks and plays recordings from, when they live in a bucket:
+ * the S3 endpoint's origin, and its virtual-hosted form (`https://<bucket>.<host>`); AWS without an
+ * endpoint: its regional hosts. The embedded store is the service's own origin.
+ */
+function storageOrigins(config: AppConfig): string[] {
+  const { s3Bucket, s3Endpoint, s3Region } = config.storage;
+  if (s3Bucket === null) return [];
+  if (s3Endpoint === null) return [`https://${s3Bucket}.s3.${s3Region}.amazonaws.com`, `https://s3.${s3Region}.amazonaws.com`];
+  const endpoint = new URL(s3Endpoint);
+  return [endpoint.origin, `${endpoint.protocol}//${s3Bucket}.${endpoint.host}`];
+}
+

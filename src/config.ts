@@ -4,7 +4,6 @@ import { readSettings, variablesOf, type Env, type EnvVariable } from './config/
 export type {
   AppConfig,
   AuthSettings,
-  CalendarSettings,
   DatabaseSettings,
   EventsSettings,
   InviteCodeAttemptSettings,
@@ -14,6 +13,7 @@ export type {
   RuleSettings,
   ServerSettings,
   SignalingSettings,
+  StorageSettings,
   TurnSettings,
 } from './config/schema.ts';
 export type { EnvVariable } from './config/variables.ts';
@@ -46,7 +46,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
 }
 
 /** Rules spanning several variables (each variable's own bounds are declared with it in `config/schema.ts`). */
-function crossChecks({ server, redis, auth, signaling, turn, events, jitsi, liveCourses }: AppConfig): string[] {
+function crossChecks({ server, redis, auth, signaling, turn, events, jitsi, liveCourses, storage }: AppConfig): string[] {
   const problems: string[] = [];
   if (server.nodeEnv === 'production' && auth.jwtSecret === null && auth.jwksUrl === null) {
     problems.push('JWT_SECRET or AUTH_JWKS_URL: one is required when NODE_ENV=production (development sign-in is refused in production)');
@@ -71,5 +71,11 @@ function crossChecks({ server, redis, auth, signaling, turn, events, jitsi, live
     problems.push('JITSI_AUTO_END_AFTER: must not be longer than JITSI_TOKEN_MARGIN');
   }
   if (liveCourses.lastReminderMs >= liveCourses.firstReminderMs) problems.push('LIVE_REMINDER_LAST: must be shorter than LIVE_REMINDER_FIRST');
+  if (storage.s3Bucket !== null) {
+    if (storage.s3AccessKeyId === null) problems.push('S3_ACCESS_KEY_ID: required when S3_BUCKET is set');
+    if (storage.s3SecretAccessKey === null) problems.push('S3_SECRET_ACCESS_KEY: required when S3_BUCKET is set');
+  } else if (storage.s3Endpoint !== null || storage.s3AccessKeyId !== null || storage.s3SecretAccessKey !== null) {
+    problems.push('S3_BUCKET: required when S3_ENDPOINT or S3 keys are set (without it recordings stay in DATA_DIR/objects)');
+  }
   return problems;
 }

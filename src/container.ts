@@ -11,6 +11,7 @@ import { createMatchmakingModule } from './modules/matchmaking/matchmaking.modul
 import type { ModuleContext, ServiceModule } from './modules/module.ts';
 import type { EventDefinition } from './modules/outbox/cloud-event.ts';
 import { createOutboxModule } from './modules/outbox/outbox.module.ts';
+import { createRecordingsModule } from './modules/recordings/recordings.module.ts';
 import { createRegistrationsModule } from './modules/registrations/registrations.module.ts';
 import { createSessionsModule } from './modules/sessions/sessions.module.ts';
 import { SpeakingLedger } from './modules/sessions/speaking-ledger.ts';
@@ -35,11 +36,12 @@ function buildModules(ctx: ModuleContext, ledger: SpeakingLedger) {
   const sessions = createSessionsModule(ctx, { registrations: registrations.service, outbox: outbox.service, ledger });
   const matchmaking = createMatchmakingModule(ctx, { slots: slots.service, registrations: registrations.service, sessions: sessions.service });
   const signaling = createSignalingModule(ctx, { auth: auth.service, sessions: sessions.service.participation, ledger });
+  const recordings = createRecordingsModule(ctx, { sessions: sessions.service, outbox: outbox.service });
   const ice = createIceModule(ctx);
   const liveCourses = createLiveCoursesModule(ctx, { outbox: outbox.service });
   const calendar = createCalendarModule(ctx, { live: liveCourses.service, registrations: registrations.service });
   const inbox = createInboxModule(ctx, { erasers: () => erasers(Object.values(registry)) });
-  const registry = { auth, outbox, slots, registrations, sessions, matchmaking, signaling, ice, liveCourses, calendar, inbox };
+  const registry = { auth, outbox, slots, registrations, sessions, matchmaking, signaling, recordings, ice, liveCourses, calendar, inbox };
   return registry;
 }
 

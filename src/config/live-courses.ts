@@ -58,12 +58,3 @@ export const LiveCourseSettingsSchema = Type.Object({
   lastReminderMs: duration({ key: 'LIVE_REMINDER_LAST', default: '1h', min: '1m', max: '30d', doc: 'The last live_session.reminder this long before the start (seed 004 §2: 1 h)' }),
   chatMessagesPerMinute: int({ key: 'LIVE_CHAT_MESSAGES_PER_MINUTE', default: 20, min: 1, max: 10_000, doc: 'Chat messages one participant may post per minute in one session (429 beyond)' }),
 });
-
-/** The calendar feed (seed 004 "Synchronisation Calendrier"). */
-export const CalendarSettingsSchema = Type.Object({
-  publicUrl: optionalString({
-    key: 'CALENDAR_PUBLIC_URL',
-    check: httpUrl,
-    doc: 'Public base URL of this service for feed and join links, e.g. https://app.example.com (unset: taken from the request)',
-  }),
-});

@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { EventsSettingsSchema } from './events.ts';
-import { CalendarSettingsSchema, JitsiSettingsSchema, LiveCourseSettingsSchema } from './live-courses.ts';
-import { duration, int, list, oneOf, optionalString, path, string, url, type ValueCheck } from './variables.ts';
+import { JitsiSettingsSchema, LiveCourseSettingsSchema } from './live-courses.ts';
+import { bool, duration, int, list, oneOf, optionalString, path, string, url, type ValueCheck } from './variables.ts';
 
 /**
  * The configuration's sections, one `Type.Object` each, every setting declared with its
@@ -41,6 +41,11 @@ export const ServerSettingsSchema = Type.Object({
   }),
   dataDir: path({ key: 'DATA_DIR', default: './data', doc: 'Embedded PostgreSQL (DATA_DIR/pglite, one process at a time) and the development JWT secret' }),
   jobsIntervalMs: duration({ key: 'JOBS_INTERVAL', default: '5s', min: '100ms', doc: 'How often the background sweeps run' }),
+  publicUrl: url({
+    key: 'PUBLIC_URL',
+    protocols: ['http:', 'https:'],
+    doc: 'The service\'s public origin (https://conversation.example.com), for links it hands out: calendar feeds and join links, the embedded store\'s signed URLs (unset: taken from each request, http://HOST:PORT in events)',
+  }),
 });
 
 /** The database: a PostgreSQL server, or (unset) PGlite in `server.dataDir`. */
@@ -76,7 +81,12 @@ export const RuleSettingsSchema = Type.Object({
   heartbeatTimeoutMs: duration({ key: 'RULES_HEARTBEAT_TIMEOUT', default: '30s', doc: 'Silence after which a signaling connection counts as dropped (seed 003 AC8)' }),
   privateSessionTimeoutMs: duration({ key: 'RULES_PRIVATE_SESSION_TIMEOUT', default: '30m', doc: 'Private sessions end this long after their start (seed 002 AC7)' }),
   orphanTimeoutMs: duration({ key: 'RULES_ORPHAN_TIMEOUT', default: '5m', doc: 'Sessions nobody is connected to are cleaned up after this (seed 000 §7.2)' }),
-  recordingRetentionMs: duration({ key: 'RULES_RECORDING_RETENTION', default: '30d', doc: 'Recordings are deleted after this (seed 000 §2.4)' }),
+  recordingRetentionMs: duration({ key: 'RULES_RECORDING_RETENTION', default: '30d', doc: 'Recordings are deleted this long after they end (seed 000 §2.4)' }),
+  recordingUploadGraceMs: duration({
+    key: 'RULES_RECORDING_UPLOAD_GRACE',
+    default: '10m',
+    doc: 'Uploads are accepted this long after the session ends (or a recording goes quiet); then interrupted recordings are completed from what arrived (DESIGN 4.7)',
+  }),
   slotHorizonMs: duration({ key: 'RULES_SLOT_HORIZON', default: '7d', doc: 'Recurring slots are materialised this far ahead (seed 000 §5.1)' }),
   registrationReminderMs: duration({ key: 'RULES_REGISTRATION_REMINDER', default: '5m', doc: 'registration.reminder is sent this long before a slot starts (seed 000 §3.1)' }),
 });
@@ -122,6 +132,34 @@ export const TurnSettingsSchema = Type.Object({
   stunUrls: list({ key: 'STUN_URLS', check: urlLike(/^stuns?:[^\s,]+$/, 'stun:stun.example.com:3478'), doc: 'stun:/stuns: URLs' }),
 });
 
+/**
+ * Object storage of the recordings (DESIGN 3, 4.7): an S3-compatible bucket (Cloudflare R2 in
+ * production) when `S3_BUCKET` is set, else files under `DATA_DIR/objects` served by the service
+ * through HMAC-signed URLs. The URL lifetimes apply to both.
+ */
+export const StorageSettingsSchema = Type.Object({
+  s3Endpoint: url({ key: 'S3_ENDPOINT', protocols: ['http:', 'https:'], doc: 'S3 API endpoint, e.g. https://<account>.r2.cloudflarestorage.com (unset: AWS S3)' }),
+  s3Region: string({ key: 'S3_REGION', default: 'auto', doc: 'Region in the signatures (R2: auto)' }),
+  s3Bucket: optionalString({ key: 'S3_BUCKET', doc: 'Bucket of the recordings; unset: embedded store under DATA_DIR/objects' }),
+  s3AccessKeyId: optionalString({ key: 'S3_ACCESS_KEY_ID', doc: 'Access key id (required with S3_BUCKET)' }),
+  s3SecretAccessKey: optionalString({ key: 'S3_SECRET_ACCESS_KEY', doc: 'Secret access key (required with S3_BUCKET)' }),
+  s3ForcePathStyle: bool({ key: 'S3_FORCE_PATH_STYLE', default: false, doc: 'Bucket in the URL path instead of the host name (S3Proxy, MinIO)' }),
+  uploadUrlTtlMs: duration({ key: 'STORAGE_UPLOAD_URL_TTL', default: '10m', min: '1m', max: '15m', doc: 'Lifetime of a presigned upload URL of one recording chunk' }),
+  downloadUrlTtlMs: duration({ key: 'STORAGE_DOWNLOAD_URL_TTL', default: '1h', min: '1m', max: '24h', doc: 'Lifetime of the download URLs a user gets for their own recordings' }),
+  handoffUrlTtlMs: duration({
+    key: 'RECORDING_HANDOFF_URL_TTL',
+    default: '24h',
+    min: '1h',
+    max: '7d',
+    doc: 'Lifetime of the download URLs in session.recorded, for the feedback service (SigV4 allows 7 days at most)',
+  }),
+  signingSecret: optionalString({
+    key: 'STORAGE_SIGNING_SECRET',
+    check: (secret) => (Buffer.byteLength(secret) < 32 ? 'must be at least 32 bytes' : null),
+    doc: 'HMAC key of the embedded store\'s signed URLs (unset: generated in DATA_DIR/object-url-secret)',
+  }),
+});
+
 /** Validated process configuration, by section. */
 export const AppConfigSchema = Type.Object({
   server: ServerSettingsSchema,
@@ -135,8 +173,8 @@ export const AppConfigSchema = Type.Object({
   events: EventsSettingsSchema,
   jitsi: JitsiSettingsSchema,
   liveCourses: LiveCourseSettingsSchema,
-  calendar: CalendarSettingsSchema,
-  // One schema per concern, named for its variables (DESIGN 4.5); `storage` (S3_*) comes with recordings.
+  storage: StorageSettingsSchema,
+  // One schema per concern, named for its variables (DESIGN 4.5).
 });
 
 export type ServerSettings = Static<typeof ServerSettingsSchema>;
@@ -150,5 +188,5 @@ export type TurnSettings = Static<typeof TurnSettingsSchema>;
 export type EventsSettings = Static<typeof EventsSettingsSchema>;
 export type JitsiSettings = Static<typeof JitsiSettingsSchema>;
 export type LiveCourseSettings = Static<typeof LiveCourseSettingsSchema>;
-export type CalendarSettings = Static<typeof CalendarSettingsSchema>;
+export type StorageSettings = Static<typeof StorageSettingsSchema>;
 export type AppConfig = Static<typeof AppConfigSchema>;

@@ -10,3 +10,4 @@ export * from './tables/inbox.ts';
 export * from './tables/live-courses.ts';
 export * from './tables/calendar.ts';
 export * from './tables/invite-attempts.ts';
+export * from './tables/recordings.ts';

@@ -61,8 +61,10 @@ export const Session = Type.Object(
     endedAt: NullableDateTime,
     /** When the session ends by itself (slot end, or private timeout once started), or `null`. */
     endsAt: NullableDateTime,
-    /** True once a member consented to recording. */
+    /** True while at least one member who has not left consents to recording (seed 000 §5.4). */
     recordingEnabled: Type.Boolean(),
+    /** Members whose own audio is being recorded right now (DESIGN 4.7); never URLs. Empty once ended. */
+    recordingParticipants: Type.Array(Type.String()),
     participants: Type.Array(SessionParticipant),
   },
   { description: 'A conversation session' },
@@ -94,7 +96,10 @@ export const JoinSessionBody = Type.Object(
 );
 export type JoinSessionBody = Static<typeof JoinSessionBody>;
 
-/** `POST /api/sessions/{id}/consent` body (chosen before joining). */
+/**
+ * `POST /api/sessions/{id}/consent` body: chosen before joining, and changeable during the call
+ * (withdrawing stops the recording and deletes what was uploaded of this session; DESIGN 4.7).
+ */
 export const ConsentBody = Type.Object({ recordingConsent: Type.Boolean() }, { additionalProperties: false });
 export type ConsentBody = Static<typeof ConsentBody>;
 

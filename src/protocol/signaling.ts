@@ -107,6 +107,8 @@ export const SignalingParticipant = Type.Object({
   role: Type.Union([Type.Literal('host'), Type.Literal('participant')]),
   micEnabled: Type.Boolean(),
   cameraEnabled: Type.Boolean(),
+  /** Present (true) while their own audio is being recorded (DESIGN 4.7); absent otherwise. */
+  recording: Type.Optional(Type.Literal(true)),
 });
 export type SignalingParticipant = Static<typeof SignalingParticipant>;
 
@@ -141,6 +143,8 @@ export interface ServerMessageMap {
   /** `reason`: an end reason of DESIGN 2 (`completed`, `host_ended`…). */
   'session-ended': { reason: string };
   'host-changed': { hostUserId: string };
+  /** `userId`'s own audio started (`true`) or stopped being recorded (DESIGN 4.7): every tile shows it. */
+  recording: { userId: string; recording: boolean };
   'heartbeat-ack': Record<never, never>;
   /** A frame refused (`INVALID_MESSAGE`, `PEER_NOT_FOUND`, `INTERNAL_ERROR`); the socket stays open. */
   error: { code: string; message: string };

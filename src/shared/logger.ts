@@ -5,7 +5,9 @@ export type Logger = pino.Logger;
 
 /**
  * Removes secrets from a URL before it is logged (DESIGN 4.1): `token`, `ticket` and
- * `access_token` query parameters, and the secret of a calendar feed path (`/calendar/{secret}.ics`).
+ * `access_token` query parameters, the embedded store's `sig`, presigned S3 URLs'
+ * `X-Amz-Signature`, `X-Amz-Credential` and `X-Amz-Security-Token`, and the secret of a
+ * calendar feed path (`/calendar/{secret}.ics`).
  */
 export function redactUrlSecrets(url: string): string {
   let text = url;
@@ -15,7 +17,9 @@ export function redactUrlSecrets(url: string): string {
   } catch {
     // malformed escapes: redact the raw text
   }
-  return text.replace(/([?&](?:token|ticket|access_token)=)[^&#]*/gi, '$1[REDACTED]').replace(/^(\/+calendar\/)[^/?#]+/i, '$1[REDACTED]');
+  return text
+    .replace(/([?&](?:token|ticket|access_token|sig|x-amz-signature|x-amz-credential|x-amz-security-token)=)[^&#]*/gi, '$1[REDACTED]')
+    .replace(/^(\/+calendar\/)[^/?#]+/i, '$1[REDACTED]');
 }
 
 /**

@@ -187,16 +187,16 @@ async function openUser(run: BrowserRun, name: string, opts: OpenOptions): Promi
 }
 
 /**
- * Runs `body` with a fresh app (listening) and one Chromium; always closes the browser and the
- * app, and prints the pages' console when the body fails.
+ * Runs `body` with a fresh app (listening, on `port` when given) and one Chromium; always closes
+ * the browser and the app, and prints the pages' console when the body fails.
  */
-export async function withBrowser(opts: { env?: Record<string, string> }, body: (run: BrowserRun) => Promise<void>): Promise<void> {
+export async function withBrowser(opts: { env?: Record<string, string>; port?: number }, body: (run: BrowserRun) => Promise<void>): Promise<void> {
   requireChromium();
   await ensureWebBuild();
   const run: Partial<BrowserRun> & { logs: string[]; users: BrowserUser[] } = { logs: [], users: [] };
   try {
     run.t = await createTestApp({ env: opts.env });
-    run.baseUrl = await run.t.listen();
+    run.baseUrl = await run.t.listen(opts.port);
     run.browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
     run.open = (name, o = {}) => openUser(run as BrowserRun, name, o);
     await body(run as BrowserRun);

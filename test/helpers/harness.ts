@@ -33,8 +33,8 @@ export interface TestApp {
   timers: ManualTimers;
   /** Signs a token for a user (the app runs in development auth mode with an in-memory secret). */
   user(name: string, opts?: { admin?: boolean; tier?: 'free' | 'premium'; id?: string; roles?: string[]; email?: string }): Promise<TestUser>;
-  /** Starts listening on 127.0.0.1 on a free port. @returns the base URL, e.g. `http://127.0.0.1:40123`. */
-  listen(): Promise<string>;
+  /** Starts listening on 127.0.0.1 on `port` (default: a free one). @returns the base URL, e.g. `http://127.0.0.1:40123`. */
+  listen(port?: number): Promise<string>;
   /** Runs every background sweep once at the clock's current time (the shared jobs, then the modules' own sweeps). */
   runJobs(): Promise<void>;
   close(): Promise<void>;
@@ -88,8 +88,8 @@ export async function createTestApp(
       });
       return { id, name, token, headers: { authorization: `Bearer ${token}` } };
     },
-    async listen() {
-      await app.listen({ port: 0, host: '127.0.0.1' });
+    async listen(port = 0) {
+      await app.listen({ port, host: '127.0.0.1' });
       const address = app.server.address();
       if (!address || typeof address === 'string') throw new Error('server has no TCP address');
       return `http://127.0.0.1:${address.port}`;

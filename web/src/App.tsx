@@ -120,6 +120,7 @@ export function App() {
       rtcConfig: () => loadRtcConfiguration(),
       micEnabled: choice.micEnabled,
       cameraEnabled: choice.cameraEnabled,
+      recordingConsent: choice.recordingConsent,
     });
     controller.start();
     setPhase({ kind: 'call', session, controller });

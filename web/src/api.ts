@@ -1,5 +1,6 @@
 import type {
   AuthConfig,
+  CompleteRecordingBody,
   ConsentBody,
   CreateSessionBody,
   CreateSlotBody,
@@ -10,12 +11,18 @@ import type {
   IceServersResponse,
   JoinSessionBody,
   Page,
+  PartUrl,
+  PartUrlBody,
   Rating,
   RatingBody,
+  Recording,
   Registration,
   Session,
   SessionParticipant,
+  SessionRecordings,
   Slot,
+  StartRecordingBody,
+  StartedRecording,
   TicketRequest,
   TicketResponse,
   User,
@@ -156,7 +163,23 @@ export const api = {
   /** A single-use ticket for one signaling connection, so the JWT stays out of URLs. */
   signalingTicket: (sessionId: string) => request<TicketResponse>('POST', '/api/signaling/tickets', { body: { sessionId } satisfies TicketRequest }),
   iceServers: () => request<IceServersResponse>('GET', '/api/ice-servers'),
+
+  /** Starts recording my own microphone in an active session (consent given first). */
+  startRecording: (sessionId: string, contentType: string) =>
+    request<StartedRecording>('POST', sessionPath(sessionId, 'recordings'), { body: { contentType } satisfies StartRecordingBody }),
+  /** A signed URL to PUT chunk `partNumber` to. */
+  recordingPartUrl: (recordingId: string, partNumber: number) =>
+    request<PartUrl>('POST', recordingPath(recordingId, 'parts'), { body: { partNumber } satisfies PartUrlBody }),
+  completeRecording: (recordingId: string, body: CompleteRecordingBody) => request<Recording>('POST', recordingPath(recordingId, 'complete'), { body }),
+  abortRecording: (recordingId: string) => request<{ id: string; status: 'aborted' }>('POST', recordingPath(recordingId, 'abort'), { body: {} }),
+  /** My recordings, newest first, with download URLs. */
+  myRecordings: (cursor?: string | null, limit = 50) => request<Page<Recording>>('GET', '/api/recordings', { query: { cursor, limit } }),
+  sessionRecordings: (sessionId: string) => request<SessionRecordings>('GET', sessionPath(sessionId, 'recordings')),
 };
+
+function recordingPath(id: string, action: string): string {
+  return `/api/recordings/${encodeURIComponent(id)}/${action}`;
+}
 
 function sessionPath(id: string, action?: string): string {
   return `/api/sessions/${encodeURIComponent(id)}${action ? `/${action}` : ''}`;

@@ -1,13 +1,13 @@
 import { useEffect, useRef, useState } from 'react';
 import { serverNow } from './clock.ts';
 
-/** The current time on the server's clock, refreshed every `intervalMs` (for countdowns). */
-export function useNow(intervalMs = 1000): number {
-  const [now, setNow] = useState(serverNow);
+/** The current time on the server's clock (or `read`'s), refreshed every `intervalMs` (for countdowns). */
+export function useNow(intervalMs = 1000, read: () => number = serverNow): number {
+  const [now, setNow] = useState(read);
   useEffect(() => {
-    const id = setInterval(() => setNow(serverNow()), intervalMs);
+    const id = setInterval(() => setNow(read()), intervalMs);
     return () => clearInterval(id);
-  }, [intervalMs]);
+  }, [intervalMs, read]);
   return now;
 }
 

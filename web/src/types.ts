@@ -23,6 +23,16 @@ export type {
   SessionStatus,
 } from '../../src/protocol/sessions.ts';
 export type {
+  CompleteRecordingBody,
+  PartUrl,
+  PartUrlBody,
+  Recording,
+  RecordingPage,
+  SessionRecordings,
+  StartRecordingBody,
+  StartedRecording,
+} from '../../src/protocol/recordings.ts';
+export type {
   ClientMessage,
   IceCandidate,
   ParticipantLeftReason,

@@ -57,6 +57,8 @@ export const participants = pgTable(
     cameraEnabled: boolean('camera_enabled').notNull().default(true),
     micEnabled: boolean('mic_enabled').notNull().default(true),
     recordingConsent: boolean('recording_consent').notNull().default(false),
+    /** Their own audio is being recorded right now (set by the recordings module, DESIGN 4.7 `recordingParticipants`). */
+    recording: boolean('recording').notNull().default(false),
     /** First time the participant connected to the call. */
     joinedAt: ts('joined_at'),
     /** When the participant left or its drop became final. */

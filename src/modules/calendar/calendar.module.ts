@@ -10,7 +10,7 @@ import { CalendarService } from './calendar.service.ts';
  */
 export function createCalendarModule(ctx: ModuleContext, deps: { live: LiveCoursesService; registrations: RegistrationsService }): ServiceModule<CalendarService> {
   const calendar = new CalendarService(ctx.db, deps.live, deps.registrations);
-  const routeDeps = { calendar, clock: ctx.clock, publicUrl: ctx.config.calendar.publicUrl };
+  const routeDeps = { calendar, clock: ctx.clock, publicUrl: ctx.config.server.publicUrl };
   return {
     name: 'calendar',
     service: calendar,

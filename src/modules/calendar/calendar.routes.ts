@@ -8,7 +8,7 @@ import { CalendarEventList, CalendarEventsQuery, CalendarFeed } from '../../prot
 import type { Clock } from '../../shared/clock.ts';
 import type { CalendarService } from './calendar.service.ts';
 
-/** The service's public base URL: `CALENDAR_PUBLIC_URL`, else what the request was addressed to. */
+/** The service's public base URL: `PUBLIC_URL`, else what the request was addressed to. */
 function baseUrlOf(request: FastifyRequest, publicUrl: string | null): string {
   return publicUrl ?? `${request.protocol}://${request.host}`;
 }

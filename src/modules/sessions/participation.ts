@@ -41,7 +41,7 @@ export class SessionParticipation {
     }
     return {
       session: { id: row.id, status: row.status as SessionView['status'], startedAt: iso(row.startedAt), endsAt: endsAt(row, rules) },
-      participant: toParticipantView(participant),
+      participant: { ...toParticipantView(participant), recording: participant.recording && participant.leftAt === null },
     };
   }
 

@@ -13,11 +13,14 @@ import type { SpeakingLedger } from './speaking-ledger.ts';
 
 /**
  * What a transaction decided that must happen only once it committed: the changes pushed to
- * signaling, and the speaking time it counted (cleared from the ledger so it is not written twice).
+ * signaling, the speaking time it counted (cleared from the ledger so it is not written twice),
+ * and work of other modules that joined the transaction (`tasks`, e.g. deleting objects).
  */
 export interface AfterCommit {
   changes: SessionChange[];
   counted: { sessionId: string; userId: string | null }[];
+  /** Run after the changes were pushed, in order; a failing task is the task's own business. */
+  tasks: (() => void)[];
 }
 
 /** Result of closing one participation. */
@@ -56,7 +59,7 @@ export class SessionCore {
    * pushes its changes to the listeners, in order. Nothing follows a rollback.
    */
   async transact<T>(work: (tx: Executor, after: AfterCommit) => Promise<T>): Promise<T> {
-    const after: AfterCommit = { changes: [], counted: [] };
+    const after: AfterCommit = { changes: [], counted: [], tasks: [] };
     const result = await this.db.transaction((tx) => work(tx, after));
     this.applyAfterCommit(after);
     return result;
@@ -156,6 +159,13 @@ export class SessionCore {
         } catch {
           // a failing listener must not break the sweep or the request that caused the change
         }
+      }
+    }
+    for (const task of after.tasks) {
+      try {
+        task();
+      } catch {
+        // the same: the commit happened, the caller's answer stands
       }
     }
   }

@@ -44,6 +44,7 @@ export function newParticipantRow(
     cameraEnabled: true,
     micEnabled: true,
     recordingConsent: member.recordingConsent,
+    recording: false,
     joinedAt: null,
     leftAt: null,
     leftReason: null,

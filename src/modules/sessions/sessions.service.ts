@@ -12,17 +12,29 @@ import { leaveSession } from './leave-session.ts';
 import { SessionParticipation } from './participation.ts';
 import { rateSession, type RatingView } from './rate-session.ts';
 import { setRecordingConsent } from './recording-consent.ts';
+import { markRecording, recordedSessions, recordingTarget, type ConsentHook } from './recording-state.ts';
 import { startSession } from './start-session.ts';
-import { SessionCore } from './session-core.ts';
+import { SessionCore, type AfterCommit } from './session-core.ts';
 import { getCurrentSession, getSession, sessionHistory } from './session-reads.ts';
 import { createSlotSessions, type MatchedMember, type SlotForSession } from './slot-sessions.ts';
 import { runSessionLifecycle } from './sessions.jobs.ts';
-import type { HistoryItem, ParticipantView, SessionChange, SessionView, SignalingAdmissionView } from './sessions.views.ts';
+import type { HistoryItem, ParticipantView, RecordedSessionView, RecordingMemberView, SessionChange, SessionView, SignalingAdmissionView } from './sessions.views.ts';
 import type { SpeakingLedger } from './speaking-ledger.ts';
 
+export type { AfterCommit } from './session-core.ts';
+export type { ConsentChange, ConsentHook } from './recording-state.ts';
 export type { CreatePrivateInput } from './create-private-session.ts';
 export type { MatchedMember, SlotForSession } from './slot-sessions.ts';
-export type { EndReason, HistoryItem, ParticipantView, SessionChange, SessionView, SignalingAdmissionView } from './sessions.views.ts';
+export type {
+  EndReason,
+  HistoryItem,
+  ParticipantView,
+  RecordedSessionView,
+  RecordingMemberView,
+  SessionChange,
+  SessionView,
+  SignalingAdmissionView,
+} from './sessions.views.ts';
 export { FREE_DAILY_SESSIONS, MAX_ACTIVE_SESSIONS } from './session-limits.ts';
 
 /** Default failed invite-code attempts per user and per address (settings `INVITE_CODE_*`). */
@@ -51,6 +63,7 @@ export interface SessionsDeps {
 export class SessionsService {
   private readonly core: SessionCore;
   private readonly limiters: InviteAttemptLimiters;
+  private readonly consentHooks = new Set<ConsentHook>();
   /** Participation and presence, for signaling (its `SignalingSessions` port). */
   readonly participation: SessionParticipation;
 
@@ -102,8 +115,45 @@ export class SessionsService {
 
   /** `POST /api/sessions/{id}/consent` (`recording-consent.ts`). @throws AppError not_found, conflict. */
   async setRecordingConsent(user: AuthUser, sessionId: string, consent: boolean, now: Date): Promise<SessionView> {
-    await setRecordingConsent(this.core, user, sessionId, consent, now);
+    await setRecordingConsent(this.core, this.consentHooks, user, sessionId, consent, now);
     return this.getSession(user, sessionId);
+  }
+
+  /**
+   * Runs `hook` inside every consent change's transaction (`recording-consent.ts`): the recordings
+   * module withdraws a user's recordings there when consent goes. @returns the unregister function.
+   */
+  onConsentChange(hook: ConsentHook): () => void {
+    this.consentHooks.add(hook);
+    return () => this.consentHooks.delete(hook);
+  }
+
+  /**
+   * Runs `work` in one transaction as a unit of work of this module: the session changes it queues
+   * in `after` (`markRecording`) reach the listeners, and its `after.tasks` run, once it committed;
+   * nothing follows a rollback. For modules whose own state changes with the sessions'.
+   */
+  transact<T>(work: (tx: Executor, after: AfterCommit) => Promise<T>): Promise<T> {
+    return this.core.transact(work);
+  }
+
+  /**
+   * The session and the user's membership for a recording decision (DESIGN 4.7), in `tx`; `lock`
+   * locks the session row (`recording-state.ts`). @returns null for no such session; `member`
+   * null for a non-member.
+   */
+  recordingTarget(tx: Executor, sessionId: string, userId: string, opts: { lock: boolean }): Promise<{ session: RecordedSessionView; member: RecordingMemberView | null } | null> {
+    return recordingTarget(this.core, tx, sessionId, userId, opts);
+  }
+
+  /** Stores whether the member is being recorded now; the call hears a change after the commit (`recording-state.ts`). */
+  markRecording(tx: Executor, after: AfterCommit, sessionId: string, userId: string, recording: boolean): Promise<void> {
+    return markRecording(tx, after, sessionId, userId, recording);
+  }
+
+  /** The sessions among `ids` that exist (state and times), read with `db` (a transaction or the root). */
+  recordedSessions(ids: string[], db: Executor = this.core.db): Promise<RecordedSessionView[]> {
+    return recordedSessions(this.core, db, ids);
   }
 
   /** `POST /api/sessions/{id}/rating` (`rate-session.ts`). @throws AppError not_found, conflict. */

@@ -14,7 +14,9 @@ export type SessionChange =
   | { type: 'started'; sessionId: string; startedAt: string }
   | { type: 'left'; sessionId: string; userId: string }
   | { type: 'host-changed'; sessionId: string; hostUserId: string }
-  | { type: 'ended'; sessionId: string; reason: EndReason };
+  | { type: 'ended'; sessionId: string; reason: EndReason }
+  /** A member's own audio started or stopped being recorded (DESIGN 4.7: everyone in the call sees who). */
+  | { type: 'recording'; sessionId: string; userId: string; recording: boolean };
 
 /**
  * What signaling admission needs (`authorizeSignaling`): the session's state and the caller's
@@ -22,7 +24,46 @@ export type SessionChange =
  */
 export interface SignalingAdmissionView {
   session: Pick<SessionView, 'id' | 'status' | 'startedAt' | 'endsAt'>;
-  participant: ParticipantView;
+  /** `recording`: their own audio is being recorded right now. */
+  participant: ParticipantView & { recording: boolean };
+}
+
+/**
+ * A session as the recordings module needs it (DESIGN 4.7): its state, its times and the fields
+ * `session.recorded` carries. Times are UTC instants.
+ */
+export interface RecordedSessionView {
+  id: string;
+  status: SessionView['status'];
+  targetLanguageCode: string;
+  level: string | null;
+  startedAt: Date | null;
+  endedAt: Date | null;
+  /** When a live session ends by itself (`endsAt`), or null. */
+  endsAt: Date | null;
+}
+
+/** A member as the recordings module needs it: consent, presence and whether they are recorded now. */
+export interface RecordingMemberView {
+  userId: string;
+  recordingConsent: boolean;
+  /** Left on purpose (`POST …/leave`); a drop is not a leave. */
+  leftOnPurpose: boolean;
+  recording: boolean;
+}
+
+/** The `RecordedSessionView` of a session row. */
+export function toRecordedSessionView(row: SessionRow, rules: Pick<RuleSettings, 'privateSessionTimeoutMs'>): RecordedSessionView {
+  const ends = endsAt(row, rules);
+  return {
+    id: row.id,
+    status: row.status as SessionView['status'],
+    targetLanguageCode: row.targetLanguageCode,
+    level: row.level,
+    startedAt: row.startedAt,
+    endedAt: row.endedAt,
+    endsAt: ends ? new Date(ends) : null,
+  };
 }
 
 /** ISO 8601 UTC, or null. */
@@ -78,6 +119,7 @@ export function toSessionView(row: SessionRow, members: ParticipantRow[], rules:
     endedAt: iso(row.endedAt),
     endsAt: endsAt(row, rules),
     recordingEnabled: row.recordingEnabled,
+    recordingParticipants: row.status === 'ended' ? [] : members.filter((m) => m.recording && m.leftAt === null).map((m) => m.userId),
     participants: members.map(toParticipantView),
   };
 }

@@ -43,6 +43,8 @@ export interface Connection {
   corked: boolean;
   micEnabled: boolean;
   cameraEnabled: boolean;
+  /** Their own audio is being recorded (from admission, then `recording` session changes). */
+  recording: boolean;
   /** Last sign of life (any frame or pong), epoch ms of the injected clock. */
   lastSeenMs: number;
   /** When its shared heartbeat key was last refreshed (epoch ms of the injected clock). */
@@ -81,6 +83,7 @@ export function newConnection(
     corked: false,
     micEnabled: participant.micEnabled,
     cameraEnabled: participant.cameraEnabled,
+    recording: participant.recording ?? false,
     lastSeenMs: nowMs,
     refreshedAtMs: nowMs,
     joining: null,
@@ -91,9 +94,11 @@ export function newConnection(
   };
 }
 
-/** How the others see the connection's participant (`participant-list`, `participant-joined`). */
+/** How the others see the connection's participant (`participant-list`, `participant-joined`); `recording` only while true. */
 export function participantView(conn: Connection): SignalingParticipant {
-  return { userId: conn.userId, displayName: conn.displayName, role: conn.role, micEnabled: conn.micEnabled, cameraEnabled: conn.cameraEnabled };
+  const view: SignalingParticipant = { userId: conn.userId, displayName: conn.displayName, role: conn.role, micEnabled: conn.micEnabled, cameraEnabled: conn.cameraEnabled };
+  if (conn.recording) view.recording = true;
+  return view;
 }
 
 /**

@@ -99,6 +99,17 @@ export class SessionChanges {
         }
         fanOut.localBroadcast(change.sessionId, JSON.stringify({ type: 'host-changed', hostUserId: change.hostUserId } satisfies ServerMessage), null);
         return;
+      case 'recording': {
+        // The participant's view carries it for later newcomers (`participant-list`), on every instance.
+        const conn = local.get(change.sessionId, change.userId);
+        if (conn && conn.recording !== change.recording) {
+          conn.recording = change.recording;
+          this.deps.updatePresence(conn);
+        }
+        const frame: ServerMessage = { type: 'recording', userId: change.userId, recording: change.recording };
+        fanOut.localBroadcast(change.sessionId, JSON.stringify(frame), null);
+        return;
+      }
       case 'left': {
         // Another instance handled the leave; close the socket if it is here.
         const conn = local.get(change.sessionId, change.userId);

@@ -20,6 +20,8 @@ export interface SignalingAdmission {
     role: 'host' | 'participant';
     micEnabled: boolean;
     cameraEnabled: boolean;
+    /** Their own audio is being recorded right now (DESIGN 4.7); shown to the others. */
+    recording?: boolean;
   };
 }
 

@@ -1,5 +1,6 @@
 /** The state of a call as the screen renders it (`CallController.getState()`). */
 import type { Session } from '../types.ts';
+import type { RecordingView } from './call-recording.ts';
 import type { ParticipantView } from './peer-connection.ts';
 
 /** `connecting` until the first socket opens; `reconnecting` while signaling is down; `ended` for good. */
@@ -35,4 +36,6 @@ export interface CallState {
   endReason: string | null;
   /** Set when the call ended for a reason other than the session's end (lost connection, replaced...). */
   endMessage: string | null;
+  /** Who is being recorded, and our own recording (`call-recording.ts`). */
+  recording: RecordingView;
 }

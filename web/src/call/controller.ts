@@ -1,6 +1,7 @@
 import { api } from '../api.ts';
 import { leftReasonText } from '../format.ts';
 import type { ServerMessage, Session, User } from '../types.ts';
+import { CallRecording } from './call-recording.ts';
 import type { CallState } from './call-state.ts';
 import { CallDebug } from './debug.ts';
 import { CallMesh } from './mesh.ts';
@@ -21,6 +22,8 @@ export interface CallOptions {
   rtcConfig(): Promise<RTCConfiguration>;
   micEnabled: boolean;
   cameraEnabled: boolean;
+  /** Our recording consent as chosen before joining (seed 000 §5.4). */
+  recordingConsent: boolean;
 }
 
 /**
@@ -40,8 +43,16 @@ export class CallController {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private voice: VoiceActivityDetector | null = null;
   private readonly speakingThrottle: ChangeThrottle;
+  private readonly recording: CallRecording;
 
   constructor(private readonly opts: CallOptions) {
+    this.recording = new CallRecording({
+      sessionId: opts.session.id,
+      selfUserId: opts.self.id,
+      track: opts.localStream?.getAudioTracks()[0] ?? null,
+      consent: opts.recordingConsent,
+      onChange: () => this.update({ recording: this.recording.view() }),
+    });
     this.state = {
       status: 'connecting',
       sessionStatus: opts.session.status,
@@ -57,6 +68,7 @@ export class CallController {
       reconnect: null,
       endReason: null,
       endMessage: null,
+      recording: this.recording.view(),
     };
     this.applyTrackState();
     for (const p of opts.session.participants) this.names.set(p.userId, p.displayName);
@@ -86,6 +98,7 @@ export class CallController {
       status: () => this.state.status,
       hostUserId: () => this.state.hostUserId,
       voice: () => this.voice,
+      recording: () => this.state.recording,
     });
   }
 
@@ -111,6 +124,7 @@ export class CallController {
       this.voice.start();
     }
     this.signaling.start();
+    if (this.opts.session.status === 'active') this.recording.sessionActive();
   }
 
   /** The current state (for `useSyncExternalStore`). */
@@ -153,6 +167,21 @@ export class CallController {
     this.update({ sessionStatus: session.status, startedAt: session.startedAt, endsAt: session.endsAt ?? this.state.endsAt });
   }
 
+  /** True while our own microphone is being recorded (the indicator on our own tile). */
+  get recordingSelf(): boolean {
+    return this.recording.recordingSelf;
+  }
+
+  /** "Stop recording me": the capture stops at once; the server deletes what was uploaded of this session. */
+  stopRecordingMe(): Promise<void> {
+    return this.recording.withdraw();
+  }
+
+  /** Consent given again during the call: a new recording starts. */
+  recordMeAgain(): Promise<void> {
+    return this.recording.consentAgain();
+  }
+
   /** Host: ends the session for everyone (they all get `session-ended`). @throws ApiError */
   async endSession(): Promise<void> {
     const session = await api.endSession(this.opts.session.id);
@@ -174,6 +203,8 @@ export class CallController {
 
   /** Releases the socket, peer connections, camera and microphone without telling the server. */
   teardown(): void {
+    // The recorder stops capturing before the microphone goes; its last chunks still upload.
+    this.recording.finish();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.speakingThrottle.stop();
@@ -195,8 +226,10 @@ export class CallController {
 
   private onMessage(message: ServerMessage): void {
     this.debug.record(message);
+    this.recording.onMessage(message);
     switch (message.type) {
       case 'participant-list': {
+        if (message.session.status === 'active') this.recording.sessionActive();
         for (const p of message.participants) this.names.set(p.userId, p.displayName);
         const host = message.participants.find((p) => p.role === 'host');
         this.update({
@@ -225,6 +258,7 @@ export class CallController {
       case 'session-started':
         this.update({ sessionStatus: 'active', startedAt: message.startedAt });
         this.notice('The session has started');
+        this.recording.sessionActive();
         break;
       case 'session-ended':
         this.finish(message.reason, null);

@@ -3,6 +3,7 @@
  * read the call's state through it, and a developer can from the console.
  */
 import type { ServerMessage } from '../types.ts';
+import type { RecordingView } from './call-recording.ts';
 import type { ParticipantStats } from './call-stats.ts';
 import type { CallStatus } from './call-state.ts';
 import type { CallMesh } from './mesh.ts';
@@ -26,6 +27,8 @@ export interface CallDebugHook {
   voice(): { state: string; level: number; speaking: boolean };
   /** Closes the signaling socket as a network failure would, to exercise reconnection. */
   simulateSignalingDrop(): void;
+  /** Who is recorded, and our own recording's state (status, id, chunks, upload). */
+  recording(): RecordingView;
 }
 
 declare global {
@@ -48,6 +51,7 @@ export interface CallDebugSource {
   hostUserId(): string | null;
   /** The voice activity detector, once started. */
   voice(): VoiceActivityDetector | null;
+  recording(): RecordingView;
 }
 
 /** `window.__call` for one call: `install` when it starts, `record` each frame received, `remove` at teardown. */
@@ -77,6 +81,7 @@ export class CallDebug {
         return { state: voice?.state ?? 'off', level: voice?.level ?? 0, speaking: voice?.speaking ?? false };
       },
       simulateSignalingDrop: () => source.signaling.simulateDrop(),
+      recording: () => source.recording(),
     };
   }
 

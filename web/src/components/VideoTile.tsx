@@ -17,6 +17,8 @@ export interface VideoTileProps {
   speaking?: boolean;
   /** An ICE restart towards this participant is under way. */
   restarting?: boolean;
+  /** Their own audio is being recorded right now (seed 000 §5.4: everyone sees who). */
+  recording?: boolean;
 }
 
 function initials(name: string): string {
@@ -29,7 +31,7 @@ function initials(name: string): string {
 }
 
 /** One participant's video with name, mic/camera indicators and (for remote participants) the connection state. */
-export function VideoTile({ name, stream, micEnabled, cameraEnabled, connectionState, local = false, userId, host = false, speaking = false, restarting = false }: VideoTileProps) {
+export function VideoTile({ name, stream, micEnabled, cameraEnabled, connectionState, local = false, userId, host = false, speaking = false, restarting = false, recording = false }: VideoTileProps) {
   const video = useRef<HTMLVideoElement>(null);
   useEffect(() => {
     const el = video.current;
@@ -47,6 +49,7 @@ export function VideoTile({ name, stream, micEnabled, cameraEnabled, connectionS
       data-peer-state={connectionState}
       data-host={host ? 'true' : undefined}
       data-speaking={speaking ? 'true' : undefined}
+      data-recording={recording ? 'true' : undefined}
     >
       <video ref={video} autoPlay playsInline muted={local} className={local ? 'mirrored' : undefined} hidden={!showVideo} />
       {!showVideo && <div className="avatar">{initials(name) || '?'}</div>}
@@ -55,6 +58,11 @@ export function VideoTile({ name, stream, micEnabled, cameraEnabled, connectionS
         {host && (
           <span className="badge badge-host" data-testid="host-badge" title="Host">
             host
+          </span>
+        )}
+        {recording && (
+          <span className="badge badge-recording" data-testid="recording-indicator" title={local ? 'Your voice is being recorded' : `${name}'s voice is being recorded`}>
+            ● rec
           </span>
         )}
         {speaking && (

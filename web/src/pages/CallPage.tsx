@@ -3,6 +3,7 @@ import type { CallState } from '../call/call-state.ts';
 import type { CallController } from '../call/controller.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { InviteShare } from '../components/InviteShare.tsx';
+import { RecordingPanel } from '../components/RecordingPanel.tsx';
 import { Toasts } from '../components/Toasts.tsx';
 import { VideoTile } from '../components/VideoTile.tsx';
 import { formatDuration } from '../format.ts';
@@ -37,6 +38,7 @@ export function CallPage({ controller, session, user, onEnded }: { controller: C
   const remaining = state.endsAt && state.sessionStatus === 'active' ? new Date(state.endsAt).getTime() - now : null;
   const tiles = state.participants.length + 1;
   const canStart = isHost && session.type === 'private' && state.sessionStatus === 'waiting';
+  const recordingIds = new Set(state.recording.recordingUserIds);
 
   const run = async (what: 'start' | 'end', action: () => Promise<void>) => {
     setBusy(what);
@@ -87,6 +89,7 @@ export function CallPage({ controller, session, user, onEnded }: { controller: C
           userId={user.id}
           host={isHost}
           speaking={state.selfSpeaking && state.micEnabled}
+          recording={controller.recordingSelf}
         />
         {state.participants.map((p) => (
           <VideoTile
@@ -100,10 +103,18 @@ export function CallPage({ controller, session, user, onEnded }: { controller: C
             host={state.hostUserId === p.userId}
             speaking={p.speaking}
             restarting={p.restarting}
+            recording={recordingIds.has(p.userId)}
           />
         ))}
       </section>
       {state.participants.length === 0 && <p className="muted center">Waiting for the others to join…</p>}
+      <RecordingPanel
+        view={state.recording}
+        canRecord={(controller.localStream?.getAudioTracks().length ?? 0) > 0}
+        live={state.sessionStatus === 'active' && state.status !== 'ended'}
+        onStop={() => void controller.stopRecordingMe()}
+        onRecord={() => void controller.recordMeAgain()}
+      />
       <ErrorMessage error={actionError} testId="call-error" />
       <footer className="controls call-controls">
         <button data-testid="toggle-mic" aria-pressed={!state.micEnabled} disabled={!controller.localStream?.getAudioTracks().length} onClick={() => controller.toggleMic()}>

@@ -2,13 +2,21 @@ import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { RatingForm, RatingView } from '../components/RatingForm.tsx';
+import { RecordingList } from '../components/RecordingList.tsx';
 import { endReasonText, formatDateTime, formatSeconds, languageName } from '../format.ts';
-import type { HistoryItem } from '../types.ts';
+import type { HistoryItem, Recording } from '../types.ts';
 
 const PAGE_SIZE = 10;
 
-/** My past sessions, newest first (`GET /api/sessions/history`), with a rating for those not rated yet. */
+/** My recordings asked for at most (the newest; older ones expire after 30 days anyway). */
+const RECORDINGS_LIMIT = 100;
+
+/**
+ * My past sessions, newest first (`GET /api/sessions/history`), with a rating for those not rated
+ * yet and my own recordings of each, playable until they expire (`GET /api/recordings`).
+ */
 export function HistoryPage() {
+  const [recordings, setRecordings] = useState<Map<string, Recording[]>>(new Map());
   const [items, setItems] = useState<HistoryItem[]>([]);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
@@ -33,6 +41,14 @@ export function HistoryPage() {
 
   useEffect(() => {
     void load(null);
+    api
+      .myRecordings(null, RECORDINGS_LIMIT)
+      .then((page) => {
+        const bySession = new Map<string, Recording[]>();
+        for (const r of [...page.items].reverse()) bySession.set(r.sessionId, [...(bySession.get(r.sessionId) ?? []), r]);
+        setRecordings(bySession);
+      })
+      .catch(setError);
   }, [load]);
 
   return (
@@ -60,6 +76,7 @@ export function HistoryPage() {
                   <span data-testid="history-speaking">{formatSeconds(item.mySpeakingTimeSeconds)}</span>
                 </div>
                 {item.myRating && <RatingView rating={item.myRating} />}
+                <RecordingList recordings={recordings.get(item.id) ?? []} />
               </div>
               <div className="row-actions">
                 {item.status === 'ended' && !item.myRating && rating !== item.id && (

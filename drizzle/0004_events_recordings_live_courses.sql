@@ -142,7 +142,52 @@ CREATE TABLE "calendar_feeds" (
 	CONSTRAINT "calendar_feeds_secret_uq" UNIQUE("secret")
 );
 --> statement-breakpoint
+CREATE TABLE "invite_code_attempts" (
+	"id" text PRIMARY KEY NOT NULL,
+	"key" text NOT NULL,
+	"at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "object_deletions" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"key" text NOT NULL,
+	"is_prefix" boolean NOT NULL,
+	"due_at" timestamp with time zone NOT NULL,
+	"final_at" timestamp with time zone NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"created_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "recording_handoffs" (
+	"session_id" text PRIMARY KEY NOT NULL,
+	"decided_at" timestamp with time zone NOT NULL,
+	"event_id" text,
+	"recording_count" integer NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "recordings" (
+	"id" text PRIMARY KEY NOT NULL,
+	"session_id" text NOT NULL,
+	"user_id" text NOT NULL,
+	"status" text NOT NULL,
+	"content_type" text NOT NULL,
+	"object_key" text NOT NULL,
+	"started_at" timestamp with time zone NOT NULL,
+	"start_offset_ms" integer NOT NULL,
+	"last_part_number" integer DEFAULT 0 NOT NULL,
+	"last_activity_at" timestamp with time zone NOT NULL,
+	"interrupted_at" timestamp with time zone,
+	"claimed_until" timestamp with time zone,
+	"duration_ms" integer,
+	"size_bytes" bigint,
+	"part_count" integer,
+	"ended_at" timestamp with time zone,
+	"created_at" timestamp with time zone NOT NULL,
+	"updated_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 DROP INDEX "outbox_events_unpublished_idx";--> statement-breakpoint
+ALTER TABLE "participants" ADD COLUMN "recording" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "registrations" ADD COLUMN "reminded_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "course_enrolments" ADD CONSTRAINT "course_enrolments_course_id_courses_id_fk" FOREIGN KEY ("course_id") REFERENCES "public"."courses"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "course_staff" ADD CONSTRAINT "course_staff_course_id_courses_id_fk" FOREIGN KEY ("course_id") REFERENCES "public"."courses"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -151,6 +196,8 @@ ALTER TABLE "live_session_intervals" ADD CONSTRAINT "live_session_intervals_part
 ALTER TABLE "live_session_participants" ADD CONSTRAINT "live_session_participants_live_session_id_live_sessions_id_fk" FOREIGN KEY ("live_session_id") REFERENCES "public"."live_sessions"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "live_session_reminders" ADD CONSTRAINT "live_session_reminders_live_session_id_live_sessions_id_fk" FOREIGN KEY ("live_session_id") REFERENCES "public"."live_sessions"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "live_sessions" ADD CONSTRAINT "live_sessions_course_id_courses_id_fk" FOREIGN KEY ("course_id") REFERENCES "public"."courses"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "recording_handoffs" ADD CONSTRAINT "recording_handoffs_session_id_sessions_id_fk" FOREIGN KEY ("session_id") REFERENCES "public"."sessions"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "recordings" ADD CONSTRAINT "recordings_session_id_sessions_id_fk" FOREIGN KEY ("session_id") REFERENCES "public"."sessions"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "outbox_sink_keys_parked_idx" ON "outbox_sink_keys" USING btree ("sink") WHERE parked_at is not null;--> statement-breakpoint
 CREATE INDEX "dead_letters_received_idx" ON "dead_letters" USING btree ("received_at");--> statement-breakpoint
 CREATE INDEX "course_enrolments_user_idx" ON "course_enrolments" USING btree ("user_id");--> statement-breakpoint
@@ -168,6 +215,13 @@ CREATE UNIQUE INDEX "live_sessions_room_uq" ON "live_sessions" USING btree ("jit
 CREATE UNIQUE INDEX "live_sessions_course_number_uq" ON "live_sessions" USING btree ("course_id","number");--> statement-breakpoint
 CREATE INDEX "live_sessions_course_start_idx" ON "live_sessions" USING btree ("course_id","start_at");--> statement-breakpoint
 CREATE INDEX "live_sessions_live_end_idx" ON "live_sessions" USING btree ("end_at") WHERE status = 'live';--> statement-breakpoint
+CREATE INDEX "invite_code_attempts_key_at_idx" ON "invite_code_attempts" USING btree ("key","at");--> statement-breakpoint
+CREATE INDEX "invite_code_attempts_at_idx" ON "invite_code_attempts" USING btree ("at");--> statement-breakpoint
+CREATE INDEX "object_deletions_due_idx" ON "object_deletions" USING btree ("due_at");--> statement-breakpoint
+CREATE INDEX "recordings_session_idx" ON "recordings" USING btree ("session_id");--> statement-breakpoint
+CREATE INDEX "recordings_user_created_idx" ON "recordings" USING btree ("user_id","created_at");--> statement-breakpoint
+CREATE INDEX "recordings_open_idx" ON "recordings" USING btree ("last_activity_at") WHERE status in ('recording', 'completing');--> statement-breakpoint
+CREATE INDEX "recordings_ended_idx" ON "recordings" USING btree ("ended_at");--> statement-breakpoint
 CREATE INDEX "outbox_events_key_idx" ON "outbox_events" USING btree ("key");--> statement-breakpoint
 CREATE INDEX "outbox_events_published_idx" ON "outbox_events" USING btree ("published_at") WHERE published_at is not null;--> statement-breakpoint
 CREATE INDEX "outbox_events_unpublished_idx" ON "outbox_events" USING btree ("tx_id","seq") WHERE published_at is null;
