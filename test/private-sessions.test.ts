@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { INVITE_CODE_ALPHABET, generateInviteCode, normaliseInviteCode } from '../src/modules/sessions/invite-code.ts';
 import { nextHost } from '../src/modules/sessions/host-handover.ts';
-import { AttemptLimiter } from '../src/modules/sessions/attempt-limiter.ts';
-import { onPostgres, outboxSettled } from './helpers/database.ts';
+import { DatabaseInviteAttempts } from '../src/modules/sessions/invite-attempts.repository.ts';
+import { onPostgres, openTestDatabase, outboxSettled } from './helpers/database.ts';
 import type { TestApp, TestUser } from './helpers/harness.ts';
 import { useListeningApp } from './helpers/listening-app.ts';
 import type { TestSocket } from './helpers/ws-client.ts';
@@ -34,17 +34,24 @@ describe('invite codes, host hand-over, attempt limits (pure rules)', () => {
     assert.equal(nextHost(members.filter((m) => m.userId !== 'early' && m.userId !== 'late'), 'host'), 'never');
     assert.equal(nextHost([members[0]], 'host'), null);
   });
-  test('failed attempts are limited in a sliding window', () => {
-    const limiter = new AttemptLimiter({ maxFailures: 3, windowMs: 60_000 });
-    for (let i = 0; i < 3; i++) limiter.recordFailure(['k'], 1000 * i);
-    assert.equal(limiter.retryAfterSeconds('k', 3000), 57);
-    assert.equal(limiter.retryAfterSeconds('other', 3000), 0);
-    assert.equal(limiter.retryAfterSeconds('k', 60_000), 0);
+  test('failed attempts are limited in a sliding window', async () => {
+    const database = await openTestDatabase();
+    try {
+      const attempts = new DatabaseInviteAttempts(database.db);
+      const k = [{ key: 'k', max: 3, windowMs: 60_000 }];
+      for (let i = 0; i < 3; i++) assert.equal((await attempts.charge(k, 1000 * i)).ok, true);
+      assert.deepEqual(await attempts.charge(k, 3000), { ok: false, retryAfterSeconds: 57 });
+      assert.equal((await attempts.charge([{ key: 'other', max: 3, windowMs: 60_000 }], 3000)).ok, true);
+      assert.equal((await attempts.charge(k, 60_000)).ok, true, 'the first attempt left the window');
+    } finally {
+      await database.close();
+    }
   });
 });
 
 describe('private sessions (seed 002)', () => {
-  const fixture = useListeningApp();
+  // Many wrong codes across these tests: the global budget (3 an hour by default) is tested in invite-codes.test.ts.
+  const fixture = useListeningApp({ env: { INVITE_CODE_FAILURES_GLOBAL_PER_HOUR: '1000' } });
   let t: TestApp;
   before(() => ({ t } = fixture));
 

@@ -99,7 +99,14 @@ export const RuleSettingsSchema = Type.Object({
 export const InviteCodeAttemptSettingsSchema = Type.Object({
   perUser: int({ key: 'INVITE_CODE_FAILURES_PER_USER', default: 10, min: 1, max: 100_000, doc: 'Wrong codes per user within windowMs' }),
   perAddress: int({ key: 'INVITE_CODE_FAILURES_PER_ADDRESS', default: 30, min: 1, max: 1_000_000, doc: 'Wrong codes per client address within windowMs' }),
-  windowMs: duration({ key: 'INVITE_CODE_FAILURE_WINDOW', default: '15m', doc: 'Window the failures are counted in' }),
+  windowMs: duration({ key: 'INVITE_CODE_FAILURE_WINDOW', default: '15m', max: '1d', doc: 'Window the per-user and per-address failures are counted in' }),
+  globalPerHour: int({
+    key: 'INVITE_CODE_FAILURES_GLOBAL_PER_HOUR',
+    default: 3,
+    min: 1,
+    max: 1_000_000,
+    doc: 'Wrong codes per hour across every user and address: bounds what any number of accounts can guess (README)',
+  }),
 });
 
 /** Signaling hardening and scale-out (issue 4, DESIGN 4.3); the Redis settings apply with `REDIS_URL`. */

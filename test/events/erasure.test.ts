@@ -36,7 +36,7 @@ const deleted = (id: string, userId: string) => ({ specversion: '1.0', id, sourc
 
 describe('erasure on user.deleted', () => {
   test('leaves no row naming the user, keeps the others\' history, closes the user\'s sockets with 4403, once per event id', async () => {
-    const t: TestApp = await createTestApp({ env: { INTERNAL_EVENTS_TOKEN: TOKEN, INVITE_CODE_FAILURES_PER_USER: '3' } });
+    const t: TestApp = await createTestApp({ env: { INTERNAL_EVENTS_TOKEN: TOKEN, INVITE_CODE_FAILURES_PER_USER: '3', INVITE_CODE_FAILURES_GLOBAL_PER_HOUR: '100' } });
     try {
       const base = await t.listen();
       const zoeId = `zoe-${crypto.randomBytes(6).toString('hex')}`;

@@ -38,12 +38,11 @@ export class DatabaseInviteAttempts implements InviteAttemptStore {
     if (ids.length) await this.db.delete(inviteCodeAttempts).where(inArray(inviteCodeAttempts.id, [...ids]));
   }
 
+  async forget(tx: Executor, key: string): Promise<void> {
+    await tx.delete(inviteCodeAttempts).where(eq(inviteCodeAttempts.key, key));
+  }
+
   async prune(olderThanMs: number): Promise<number> {
     return (await this.db.delete(inviteCodeAttempts).where(lt(inviteCodeAttempts.at, new Date(olderThanMs))).returning({ id: inviteCodeAttempts.id })).length;
   }
-}
-
-/** Erasure: a user's counted attempts (the key names the user). */
-export async function deleteAttemptsOfKey(db: Executor, key: string): Promise<void> {
-  await db.delete(inviteCodeAttempts).where(eq(inviteCodeAttempts.key, key));
 }

@@ -1,3 +1,5 @@
+import type { Executor } from '../../db/client.ts';
+
 /**
  * Invite-code guessing limits (issue 13, seed 002 AC3): each attempt to join by code is counted
  * *before* the code is looked up, in one atomic step that checks every window and counts in all
@@ -28,6 +30,11 @@ export interface InviteAttemptStore {
   refund(ids: readonly string[]): Promise<void>;
   /** Forgets attempts older than `olderThanMs` (epoch ms). @returns how many. */
   prune(olderThanMs: number): Promise<number>;
+  /**
+   * Erasure: forgets a key's attempts, in the erasure's transaction when they are in the
+   * database. @returns what to do after the commit (Redis), if anything.
+   */
+  forget(tx: Executor, key: string): Promise<void | (() => Promise<void>)>;
 }
 
 /**

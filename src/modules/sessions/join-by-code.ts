@@ -1,5 +1,5 @@
 import type { AuthUser } from '../auth/auth.service.ts';
-import type { AttemptLimiter } from './attempt-limiter.ts';
+import { attemptWindows, type InviteAttemptStore } from './invite-attempts.ts';
 import { normaliseInviteCode } from './invite-code.ts';
 import type { SessionCore } from './session-core.ts';
 import { checkSessionLimits } from './session-limits.ts';
@@ -7,42 +7,43 @@ import { newParticipantRow } from './session-rows.ts';
 import { SessionErrors } from './sessions.errors.ts';
 import { sessionsRepository } from './sessions.repository.ts';
 
-/** The failed-attempt limiters of invite codes (issue 3): one per user, one per address. */
-export interface InviteAttemptLimiters {
-  perUser: AttemptLimiter;
-  perAddress: AttemptLimiter;
+/** Where invite-code attempts are counted, and the budgets (settings `INVITE_CODE_*`). */
+export interface InviteAttemptLimits {
+  store: InviteAttemptStore;
+  perUser: number;
+  perAddress: number;
+  /** Window of the per-user and per-address budgets, ms. */
+  windowMs: number;
+  /** Attempts with a wrong code per hour across every user and address. */
+  globalPerHour: number;
 }
 
 /**
  * Seed 002 AC3: joins a live private session by its invite code as `participant`, `waiting`
  * until connected, if a seat is free (members who have not left count) and the user's limits
- * allow. A member who had left takes a seat again; one still present changes nothing. Wrong codes
- * count against the caller's user and address.
+ * allow. A member who had left takes a seat again; one still present changes nothing. Each attempt
+ * is counted before the code is looked up, atomically across instances (`invite-attempts.ts`), in
+ * the caller's user, address and global budgets; a right code hands its attempt back.
  * @returns the session id and whether a seat was taken (false: already a member).
  * @throws AppError rate_limited/RATE_LIMITED (details.retryAfterSeconds), not_found/INVITE_CODE_NOT_FOUND,
  *   conflict/SESSION_FULL, limit_reached/TOO_MANY_ACTIVE_SESSIONS or DAILY_SESSION_LIMIT.
  */
 export async function joinByCode(
   core: SessionCore,
-  limiters: InviteAttemptLimiters,
+  limits: InviteAttemptLimits,
   user: AuthUser,
   input: { inviteCode: string; recordingConsent?: boolean },
   context: { address: string },
   now: Date,
 ): Promise<{ sessionId: string; created: boolean }> {
-  const userKey = `user:${user.id}`;
-  const addressKey = `address:${context.address}`;
-  const nowMs = now.getTime();
-  const retryAfterSeconds = Math.max(limiters.perUser.retryAfterSeconds(userKey, nowMs), limiters.perAddress.retryAfterSeconds(addressKey, nowMs));
-  if (retryAfterSeconds > 0) throw SessionErrors.inviteCodeRateLimited(retryAfterSeconds);
+  const charge = await limits.store.charge(attemptWindows(user.id, context.address, limits), now.getTime());
+  if (!charge.ok) throw SessionErrors.inviteCodeRateLimited(charge.retryAfterSeconds);
 
   const code = normaliseInviteCode(input.inviteCode);
   const session = code ? await sessionsRepository.findLiveByInviteCode(core.db, code) : undefined;
-  if (!session) {
-    limiters.perUser.recordFailure([userKey], nowMs);
-    limiters.perAddress.recordFailure([addressKey], nowMs);
-    throw SessionErrors.inviteCodeNotFound();
-  }
+  if (!session) throw SessionErrors.inviteCodeNotFound(); // the attempt stays counted
+  // A right code is no guess: its attempt is handed back, so only wrong codes use the budgets.
+  await limits.store.refund(charge.ids);
   const consent = input.recordingConsent ?? false;
   const created = await core.transact(async (tx) => {
     await sessionsRepository.lockUser(tx, user.id);

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { Redis } from 'ioredis';
+import type { Executor } from '../../db/client.ts';
 import { type AttemptCharge, type AttemptWindow, type InviteAttemptStore } from './invite-attempts.ts';
 
 /**
@@ -70,9 +71,9 @@ export class RedisInviteAttempts implements InviteAttemptStore {
     return 0; // the script trims each set as it goes, and keys expire with their window
   }
 
-  /** Erasure: forgets a key's attempts. */
-  async forget(key: string): Promise<void> {
-    await this.redis.del(this.keyOf(key));
+  /** Erasure: the key's set goes once the erasure committed. */
+  async forget(_tx: Executor, key: string): Promise<() => Promise<void>> {
+    return async () => void (await this.redis.del(this.keyOf(key)));
   }
 
   async stop(): Promise<void> {

@@ -3,11 +3,10 @@ import type { Executor } from '../../db/client.ts';
 import type { AuthUser } from '../auth/auth.service.ts';
 import type { OutboxService } from '../outbox/outbox.service.ts';
 import type { RegistrationsService } from '../registrations/registrations.service.ts';
-import { AttemptLimiter, type AttemptLimits } from './attempt-limiter.ts';
 import { createPrivateSession, type CreatePrivateInput } from './create-private-session.ts';
 import { endSession } from './end-session.ts';
 import { eraseUserFromSessions } from './erase-user.ts';
-import { joinByCode, type InviteAttemptLimiters } from './join-by-code.ts';
+import { joinByCode, type InviteAttemptLimits } from './join-by-code.ts';
 import { leaveSession } from './leave-session.ts';
 import { SessionParticipation } from './participation.ts';
 import { rateSession, type RatingView } from './rate-session.ts';
@@ -37,8 +36,6 @@ export type {
 } from './sessions.views.ts';
 export { FREE_DAILY_SESSIONS, MAX_ACTIVE_SESSIONS } from './session-limits.ts';
 
-/** Default failed invite-code attempts per user and per address (settings `INVITE_CODE_*`). */
-export const DEFAULT_INVITE_ATTEMPT_LIMITS = { perUser: { maxFailures: 10, windowMs: 15 * 60_000 }, perAddress: { maxFailures: 30, windowMs: 15 * 60_000 } };
 
 /** What the sessions module is built from (the container wires it). */
 export interface SessionsDeps {
@@ -48,7 +45,8 @@ export interface SessionsDeps {
   outbox: OutboxService;
   /** Speaking time signaling measured and has not written (one per process). */
   ledger: SpeakingLedger;
-  inviteLimits?: { perUser: AttemptLimits; perAddress: AttemptLimits };
+  /** Invite-code attempt budgets and where they are counted (`invite-attempts.ts`). */
+  inviteLimits: InviteAttemptLimits;
 }
 
 /**
@@ -62,7 +60,7 @@ export interface SessionsDeps {
  */
 export class SessionsService {
   private readonly core: SessionCore;
-  private readonly limiters: InviteAttemptLimiters;
+  private readonly inviteLimits: InviteAttemptLimits;
   private readonly consentHooks = new Set<ConsentHook>();
   /** Participation and presence, for signaling (its `SignalingSessions` port). */
   readonly participation: SessionParticipation;
@@ -70,8 +68,7 @@ export class SessionsService {
   constructor(deps: SessionsDeps) {
     this.core = new SessionCore(deps.db, deps.rules, deps.registrations, deps.outbox, deps.ledger);
     this.participation = new SessionParticipation(this.core);
-    const limits = deps.inviteLimits ?? DEFAULT_INVITE_ATTEMPT_LIMITS;
-    this.limiters = { perUser: new AttemptLimiter(limits.perUser), perAddress: new AttemptLimiter(limits.perAddress) };
+    this.inviteLimits = deps.inviteLimits;
   }
 
   /** Subscribes to committed state changes. @returns the unsubscribe function. */
@@ -91,7 +88,7 @@ export class SessionsService {
 
   /** `POST /api/sessions/join` (`join-by-code.ts`). @throws AppError rate_limited, not_found, conflict, limit_reached. */
   async joinByCode(user: AuthUser, input: { inviteCode: string; recordingConsent?: boolean }, context: { address: string }, now: Date): Promise<{ session: SessionView; created: boolean }> {
-    const { sessionId, created } = await joinByCode(this.core, this.limiters, user, input, context, now);
+    const { sessionId, created } = await joinByCode(this.core, this.inviteLimits, user, input, context, now);
     return { session: await this.getSession(user, sessionId), created };
   }
 
@@ -193,11 +190,16 @@ export class SessionsService {
 
   /**
    * The sessions module's share of a user's erasure (`erase-user.ts`), in the erasure's
-   * transaction. @returns what to do once it committed: forget the user's invite-code failures.
+   * transaction, with the user's counted invite-code attempts. @returns what to do once it committed, if anything.
    */
-  async eraseUser(tx: Executor, userId: string): Promise<() => void> {
+  async eraseUser(tx: Executor, userId: string): Promise<void | (() => Promise<void>)> {
     await eraseUserFromSessions(tx, userId);
-    return () => this.limiters.perUser.forget(`user:${userId}`);
+    return this.inviteLimits.store.forget(tx, `user:${userId}`);
+  }
+
+  /** Forgets invite-code attempts older than every window (a job). @returns how many. */
+  pruneInviteAttempts(now: Date): Promise<number> {
+    return this.inviteLimits.store.prune(now.getTime() - Math.max(this.inviteLimits.windowMs, 3_600_000));
   }
 
   /** The lifecycle sweep (`sessions.jobs.ts`). @returns the committed changes. */
