@@ -29,6 +29,13 @@ export interface AppDeps {
   database: DatabaseHandle;
   clock: Clock;
   logger: Logger;
+  /** Set by the process on SIGTERM (`main.ts`): `/readyz` turns red and new requests are turned away. */
+  lifecycle?: Lifecycle;
+}
+
+/** The process's state as the HTTP layer sees it. */
+export interface Lifecycle {
+  draining: boolean;
 }
 
 /**
@@ -41,7 +48,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     genReqId: () => crypto.randomUUID(),
-    bodyLimit: 256 * 1024,
+    // Limits set on purpose (issue 13, README "Reliability"): a slow client cannot hold a socket.
+    bodyLimit: config.server.bodyLimitBytes,
+    requestTimeout: config.server.requestTimeoutMs,
+    keepAliveTimeout: config.server.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.server.headersTimeoutMs,
+      // Node checks the two timeouts every this often (30 s by default, longer than the timeouts).
+      connectionsCheckingInterval: Math.max(250, Math.min(1_000, Math.floor(config.server.headersTimeoutMs / 4))),
+    },
     trustProxy: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   });
@@ -61,7 +76,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  const lifecycle = deps.lifecycle ?? { draining: false };
+  // While draining (SIGTERM): requests already in flight finish; new ones are turned away with
+  // 503, so a load balancer retries them on another instance (issue 13, graceful stop).
+  app.addHook('onRequest', async (request, reply) => {
+    if (!lifecycle.draining || request.url === '/healthz' || request.url === '/readyz') return;
+    reply.header('connection', 'close').header('retry-after', '1');
+    return reply.status(503).send({ error: { code: 'SHUTTING_DOWN', message: 'This instance is stopping; retry', requestId: request.id } });
+  });
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    if (lifecycle.draining) return reply.status(503).send({ status: 'draining', database: deps.database.kind });
     const details: Record<string, unknown> = {};
     for (const m of services.modules) if (m.readiness) details[m.name] = await m.readiness().catch(() => ({ status: 'unknown' }));
     try {

@@ -48,6 +48,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
 /** Rules spanning several variables (each variable's own bounds are declared with it in `config/schema.ts`). */
 function crossChecks({ server, redis, auth, signaling, turn, events, jitsi, liveCourses, storage }: AppConfig): string[] {
   const problems: string[] = [];
+  if (server.headersTimeoutMs > server.requestTimeoutMs) problems.push('HTTP_HEADERS_TIMEOUT: must not be longer than HTTP_REQUEST_TIMEOUT');
   if (server.nodeEnv === 'production' && auth.jwtSecret === null && auth.jwksUrl === null) {
     problems.push('JWT_SECRET or AUTH_JWKS_URL: one is required when NODE_ENV=production (development sign-in is refused in production)');
   }

@@ -41,6 +41,24 @@ export const ServerSettingsSchema = Type.Object({
   }),
   dataDir: path({ key: 'DATA_DIR', default: './data', doc: 'Embedded PostgreSQL (DATA_DIR/pglite, one process at a time) and the development JWT secret' }),
   jobsIntervalMs: duration({ key: 'JOBS_INTERVAL', default: '5s', min: '100ms', doc: 'How often the background sweeps run' }),
+  headersTimeoutMs: duration({
+    key: 'HTTP_HEADERS_TIMEOUT',
+    default: '10s',
+    min: '1s',
+    max: '2m',
+    doc: 'A client must send its request headers within this (a slow-headers client, slowloris, is cut)',
+  }),
+  requestTimeoutMs: duration({ key: 'HTTP_REQUEST_TIMEOUT', default: '30s', min: '1s', max: '10m', doc: 'A client must send its whole request (headers and body) within this' }),
+  keepAliveTimeoutMs: duration({
+    key: 'HTTP_KEEP_ALIVE_TIMEOUT',
+    default: '5s',
+    min: '1s',
+    max: '10m',
+    doc: 'An idle keep-alive connection is closed after this (keep it below the load balancer\'s idle timeout)',
+  }),
+  bodyLimitBytes: int({ key: 'HTTP_BODY_LIMIT', default: 256 * 1024, min: 1024, max: 64 * 1024 * 1024, doc: 'Largest JSON request body, bytes (routes taking uploads set their own)' }),
+  shutdownDelayMs: duration({ key: 'SHUTDOWN_DELAY', default: '0s', max: '1m', doc: 'On SIGTERM, /readyz is red this long before the instance stops listening (load balancers notice)' }),
+  shutdownTimeoutMs: duration({ key: 'SHUTDOWN_TIMEOUT', default: '15s', min: '1s', max: '10m', doc: 'On SIGTERM, requests in flight get this long to finish; then the process exits at once' }),
   publicUrl: url({
     key: 'PUBLIC_URL',
     protocols: ['http:', 'https:'],
@@ -51,6 +69,9 @@ export const ServerSettingsSchema = Type.Object({
 /** The database: a PostgreSQL server, or (unset) PGlite in `server.dataDir`. */
 export const DatabaseSettingsSchema = Type.Object({
   url: url({ key: 'DATABASE_URL', protocols: ['postgres:', 'postgresql:'], doc: 'PostgreSQL server instead of PGlite; migrated at start' }),
+  poolSize: int({ key: 'DATABASE_POOL_SIZE', default: 20, min: 1, max: 1000, doc: 'PostgreSQL connections this process opens at most' }),
+  connectTimeoutMs: duration({ key: 'DATABASE_CONNECT_TIMEOUT', default: '5s', min: '100ms', max: '1m', doc: 'Give up getting a PostgreSQL connection after this (503 DATABASE_UNAVAILABLE)' }),
+  statementTimeoutMs: duration({ key: 'DATABASE_STATEMENT_TIMEOUT', default: '30s', min: '100ms', max: '10m', doc: 'PostgreSQL cancels a statement running longer than this' }),
 });
 
 /** Redis, shared by every instance; unset: one instance, signaling state in process (DESIGN 4.3). */

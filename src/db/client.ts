@@ -22,6 +22,8 @@ export interface DatabaseHandle {
   kind: 'pglite' | 'postgres';
   /** Answers whether the database still responds (readiness). */
   ping(): Promise<void>;
+  /** PostgreSQL: connections of the pool (open, idle, requests waiting for one); absent for PGlite. */
+  pool?(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -46,13 +48,25 @@ export async function openDatabase(options: {
   databaseUrl: string | null;
   dataDir: string | null;
   poolSize?: number;
+  /** PostgreSQL: give up opening a connection after this, ms (`DATABASE_CONNECT_TIMEOUT`). */
+  connectTimeoutMs?: number;
+  /** PostgreSQL: the server cancels a statement running longer, ms (`DATABASE_STATEMENT_TIMEOUT`). */
+  statementTimeoutMs?: number;
 }): Promise<DatabaseHandle> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 20);
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 20, options.connectTimeoutMs ?? 5_000, options.statementTimeoutMs ?? 30_000);
   return openPglite(options.dataDir);
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<DatabaseHandle> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+async function openPostgres(url: string, poolSize: number, connectTimeoutMs: number, statementTimeoutMs: number): Promise<DatabaseHandle> {
+  // Timeouts on purpose (issue 13): a server that does not answer fails a request in seconds
+  // (503, see db/errors.ts) instead of holding it; a runaway statement is cancelled by the server.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: connectTimeoutMs,
+    statement_timeout: statementTimeoutMs,
+    idle_in_transaction_session_timeout: statementTimeoutMs * 2,
+  });
   // An idle client losing its connection (server restart, database dropped) must not crash the
   // process: the pool discards it and the next query opens a new connection or fails visibly.
   pool.on('error', () => undefined);
@@ -84,6 +98,7 @@ async function openPostgres(url: string, poolSize: number): Promise<DatabaseHand
     ping: async () => {
       await pool.query('select 1');
     },
+    pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
   };
 }

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/errors.ts';
 import { AppError, HTTP_STATUS_BY_KIND } from '../shared/errors.ts';
 
 /**
@@ -14,6 +15,11 @@ export function installErrorHandling(app: FastifyInstance): void {
       // RFC 6750 §3: a bearer challenge; `invalid_token` when a token was sent and refused.
       if (err.kind === 'unauthenticated') reply.header('www-authenticate', err.code === 'AUTH_REQUIRED' ? 'Bearer realm="conversation-service"' : 'Bearer realm="conversation-service", error="invalid_token"');
       return reply.status(status).send({ error: { code: err.code, message: err.message, requestId, details: err.details } });
+    }
+    if (isDatabaseUnavailable(err)) {
+      request.log.warn({ err: { message: (err as Error).message } }, 'database unavailable');
+      reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+      return reply.status(503).send({ error: { code: 'DATABASE_UNAVAILABLE', message: 'The database cannot be reached; retry shortly', requestId } });
     }
     const fe = err as FastifyError;
     if (fe.validation) {

@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '../../db/errors.ts';
 import { AppError, type ErrorKind } from '../../shared/errors.ts';
 
 /** WebSocket close codes of the signaling contract (DESIGN 4.3). */
@@ -59,6 +60,8 @@ export interface Refusal {
  * Errors that are not `AppError` become 1011 with a generic reason (details stay in the log).
  */
 export function refusalFor(err: unknown): Refusal {
+  // The database is down: the client retries with backoff (1013), nothing is wrong with it.
+  if (isDatabaseUnavailable(err)) return { closeCode: CloseCode.tryAgainLater, code: 'TRY_AGAIN_LATER', reason: 'TRY_AGAIN_LATER' };
   if (err instanceof AppError) {
     const closeCode = CLOSE_CODE_BY_ERROR_CODE[err.code] ?? CLOSE_CODE_BY_KIND[err.kind];
     return { closeCode, code: err.code, reason: closeReason(err.code) };
