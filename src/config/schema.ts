@@ -145,6 +145,13 @@ export const SignalingSettingsSchema = Type.Object({
   messagesPerSecond: int({ key: 'SIGNALING_MESSAGES_PER_SECOND', default: 100, min: 1, max: 1_000_000, doc: 'Frames per second refilled into a connection\'s budget' }),
   redisKeyPrefix: string({ key: 'REDIS_KEY_PREFIX', default: '', doc: 'Prepended to every Redis key and channel (empty: seed 003\'s key names)' }),
   heartbeatTtlMs: duration({ key: 'SIGNALING_HEARTBEAT_TTL', default: '45s', min: '1s', doc: 'TTL of session:heartbeat:{sessionId}:{userId} (seed 003: 45 s)' }),
+  instanceTtlMs: duration({
+    key: 'SIGNALING_INSTANCE_TTL',
+    default: '10s',
+    min: '1s',
+    max: '1m',
+    doc: 'TTL of an instance\'s liveness key in Redis, refreshed every third of it: once it lapses, survivors turn the instance\'s sockets into drops dated at its last refresh (issue 13)',
+  }),
   presenceTtlMs: duration({ key: 'SIGNALING_PRESENCE_TTL', default: '30m', doc: 'TTL of session:ws:{sessionId} (seed 003: 1800 s), refreshed with heartbeats' }),
 });
 

@@ -50,9 +50,11 @@ export class Departures {
     });
   }
 
-  /** Presence of a dead instance became a drop at `now`: the participant is stored as dropped. */
-  orphaned(drop: PendingDrop, now: Date): Promise<void> {
-    return this.persist(drop.sessionId, drop.userId, 'markDropped', () => this.deps.sessions.markDropped(drop.sessionId, drop.userId, now));
+  /** Presence of a dead instance became a drop at `drop.droppedAtMs`: the participant is stored as dropped. */
+  orphaned(drop: PendingDrop, _now: Date): Promise<void> {
+    // Dated when the dead instance was last seen alive, not when a survivor noticed.
+    const at = new Date(drop.droppedAtMs);
+    return this.persist(drop.sessionId, drop.userId, 'markDropped', () => this.deps.sessions.markDropped(drop.sessionId, drop.userId, at));
   }
 
   /**

@@ -23,7 +23,7 @@ export interface SweepResult {
 export interface LivenessHooks {
   /** A local connection went silent: terminated, it becomes a drop at `now`. */
   timedOut(conn: Connection, now: Date): Promise<void>;
-  /** Presence of a dead instance became a drop at `now`: store the participant as dropped. */
+  /** Presence of a dead instance became a drop (dated `drop.droppedAtMs`): store the participant as dropped. */
   orphaned(drop: PendingDrop, now: Date): Promise<void>;
   /** A drop's reconnect window passed: announce and store the leave. */
   finalize(drop: PendingDrop, now: Date): Promise<void>;

@@ -94,28 +94,69 @@ local due = redis.call('ZRANGEBYSCORE', key, '-inf', ARGV[2], 'WITHSCORES')
 for i = 1, #due, 2 do redis.call('ZREM', key, due[i]) end
 return due
 `,
-  /** ARGV: P, own owner prefix ('{instanceId}:'), now. Returns sid, uid pairs. */
+  /** ARGV: P, instance id, now, alive TTL. Marks the instance alive; its last refresh is kept in `signaling:instances`. */
+  refreshInstance: `
+local P, id = ARGV[1], ARGV[2]
+redis.call('SET', P .. 'signaling:instance:' .. id .. ':alive', ARGV[3], 'PX', tonumber(ARGV[4]))
+redis.call('HSET', P .. 'signaling:instances', id, ARGV[3])
+return 1
+`,
+  /** ARGV: P, instance id. A graceful stop: the instance is no longer watched. */
+  forgetInstance: `
+redis.call('DEL', ARGV[1] .. 'signaling:instance:' .. ARGV[2] .. ':alive')
+redis.call('HDEL', ARGV[1] .. 'signaling:instances', ARGV[2])
+return 1
+`,
+  /**
+   * ARGV: P, own instance id, now. Returns (sid, uid, droppedAt) triples.
+   * An entry of another instance is an orphan when that instance's liveness key expired (the drop
+   * is back-dated to its last refresh, issue 13) or, failing that, when the entry's own heartbeat
+   * key expired (the drop is dated now). Dead instances are forgotten once their entries are taken.
+   */
   claimOrphans: `
-local P, mine, now = ARGV[1], ARGV[2], ARGV[3]
+local P, self, now = ARGV[1], ARGV[2], ARGV[3]
 local out = {}
+local instancesKey = P .. 'signaling:instances'
+local dead = {}
+local known = redis.call('HGETALL', instancesKey)
+for i = 1, #known, 2 do
+  local id = known[i]
+  if id ~= self and redis.call('EXISTS', P .. 'signaling:instance:' .. id .. ':alive') == 0 then
+    dead[id] = known[i + 1]
+  end
+end
 local sessionsKey = P .. 'signaling:sessions'
 for _, sid in ipairs(redis.call('SMEMBERS', sessionsKey)) do
   local wsKey = P .. 'session:ws:' .. sid
   local entries = redis.call('HGETALL', wsKey)
   for i = 1, #entries, 2 do
     local uid, owner = entries[i], entries[i + 1]
-    if string.sub(owner, 1, #mine) ~= mine and redis.call('EXISTS', P .. 'session:heartbeat:' .. sid .. ':' .. uid) == 0 then
-      redis.call('HDEL', wsKey, uid)
-      redis.call('HDEL', P .. 'session:peers:' .. sid, uid)
-      local userKey = P .. 'signaling:user:' .. uid
-      if redis.call('HGET', userKey, sid) == owner then redis.call('HDEL', userKey, sid) end
-      redis.call('ZADD', P .. 'signaling:drops', now, sid .. '\\n' .. uid)
-      out[#out + 1] = sid
-      out[#out + 1] = uid
+    local inst = string.match(owner, '^(.*):[^:]*$')
+    if inst and inst ~= self then
+      local at = dead[inst]
+      local beat = redis.call('GET', P .. 'session:heartbeat:' .. sid .. ':' .. uid)
+      if at then
+        -- a socket claimed after the instance's last refresh counts from its claim
+        if beat and tonumber(beat) > tonumber(at) then at = beat end
+      elseif not beat then
+        at = now
+      end
+      if at then
+        redis.call('HDEL', wsKey, uid)
+        redis.call('HDEL', P .. 'session:peers:' .. sid, uid)
+        redis.call('DEL', P .. 'session:heartbeat:' .. sid .. ':' .. uid)
+        local userKey = P .. 'signaling:user:' .. uid
+        if redis.call('HGET', userKey, sid) == owner then redis.call('HDEL', userKey, sid) end
+        redis.call('ZADD', P .. 'signaling:drops', at, sid .. '\\n' .. uid)
+        out[#out + 1] = sid
+        out[#out + 1] = uid
+        out[#out + 1] = at
+      end
     end
   end
   if redis.call('EXISTS', wsKey) == 0 then redis.call('SREM', sessionsKey, sid) end
 end
+for id, _ in pairs(dead) do redis.call('HDEL', instancesKey, id) end
 return out
 `,
   /** ARGV: P, sid, reason, endedTtl. */

@@ -27,6 +27,10 @@ import { SCRIPTS, type ScriptCaller, type ScriptName } from './redis-scripts.ts'
  * - `session:peers:{sessionId}` hash userId → JSON `SignalingParticipant` (`participant-list` across instances);
  * - `signaling:user:{userId}` hash sessionId → owner (the per-user socket cap);
  * - `signaling:sessions` set of session ids with presence (what `claimOrphans` walks);
+ * - `signaling:instance:{instanceId}:alive` string, the instance's last refresh in epoch ms, TTL
+ *   `instanceTtlMs`, refreshed by the instance every third of it on a wall-clock timer, and
+ *   `signaling:instances` hash instanceId → last refresh: once the alive key is gone, the instance
+ *   is dead and every one of its entries becomes a drop dated at its last refresh (issue 13);
  * - `signaling:drops` sorted set `{sessionId}\n{userId}` scored by drop time (reconnect windows);
  * - `signaling:ended:{sessionId}` end reason, for 10 minutes;
  * - `signaling:ticket:{sha256(ticket)}` JSON `TicketGrant`, for the ticket TTL (GETDEL: single use),
@@ -50,6 +54,10 @@ export interface RedisSignalingStateOptions {
   heartbeatTtlMs: number;
   /** TTL of `session:ws:*` and the other presence keys (seed 003: 1800 s). */
   presenceTtlMs: number;
+  /** TTL of this instance's liveness key (`SIGNALING_INSTANCE_TTL`, issue 13: 10 s). */
+  instanceTtlMs: number;
+  /** The service's clock (epoch ms, UTC): what a liveness refresh records, so drops share the clock of the reconnect windows. */
+  nowMs: () => number;
   logger: SignalingLogger;
   /** How long `start` waits for Redis. */
   connectTimeoutMs?: number;
@@ -68,6 +76,7 @@ export class RedisSignalingState implements SignalingState {
   private readonly instanceChannel: string;
   private readonly changesChannel: string;
   private started: Promise<void> | null = null;
+  private instanceTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: RedisSignalingStateOptions) {
     this.prefix = options.keyPrefix;
@@ -109,11 +118,31 @@ export class RedisSignalingState implements SignalingState {
     } finally {
       clearTimeout(timer);
     }
+    await this.refreshInstance();
+    // Redis expires the key in wall-clock time, so the refresh runs on a real timer whatever clock
+    // the service was given; a third of the TTL leaves two refreshes of slack for a busy event loop.
+    this.instanceTimer = setInterval(() => {
+      this.refreshInstance().catch((err: unknown) => this.options.logger.warn({ err }, 'signaling: instance liveness refresh failed'));
+    }, Math.max(250, Math.floor(this.options.instanceTtlMs / 3)));
+    this.instanceTimer.unref();
     this.options.logger.info({ instanceId: this.instanceId }, 'signaling: redis presence and fan-out ready');
   }
 
+  /** Marks this instance alive for `instanceTtlMs` from now (the timer does it every third of the TTL). */
+  async refreshInstance(): Promise<void> {
+    await this.call('refreshInstance', this.instanceId, this.options.nowMs(), this.options.instanceTtlMs);
+  }
+
   async stop(): Promise<void> {
+    this.stopInstanceTimer();
+    // A graceful stop released its sockets itself: nobody needs to watch this instance any more.
+    if (this.cmd.status === 'ready') await this.call('forgetInstance', this.instanceId).catch(() => undefined);
     await Promise.all([this.cmd, this.sub].map((client) => quit(client)));
+  }
+
+  private stopInstanceTimer(): void {
+    if (this.instanceTimer) clearInterval(this.instanceTimer);
+    this.instanceTimer = null;
   }
 
   /**
@@ -121,6 +150,7 @@ export class RedisSignalingState implements SignalingState {
    * Redis and to the other instances (tests use it to kill an instance).
    */
   kill(): void {
+    this.stopInstanceTimer();
     this.cmd.disconnect(false);
     this.sub.disconnect(false);
   }
@@ -183,9 +213,9 @@ export class RedisSignalingState implements SignalingState {
   }
 
   async claimOrphans(nowMs: number): Promise<PendingDrop[]> {
-    const flat = (await this.call('claimOrphans', `${this.instanceId}:`, nowMs)) as string[];
+    const flat = (await this.call('claimOrphans', this.instanceId, nowMs)) as string[];
     const drops: PendingDrop[] = [];
-    for (let i = 0; i < flat.length; i += 2) drops.push({ sessionId: flat[i], userId: flat[i + 1], droppedAtMs: nowMs });
+    for (let i = 0; i < flat.length; i += 3) drops.push({ sessionId: flat[i], userId: flat[i + 1], droppedAtMs: Number(flat[i + 2]) });
     return drops;
   }
 

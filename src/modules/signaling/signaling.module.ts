@@ -27,6 +27,8 @@ export function createSignalingModule(
         keyPrefix: settings.redisKeyPrefix,
         heartbeatTtlMs: settings.heartbeatTtlMs,
         presenceTtlMs: settings.presenceTtlMs,
+        instanceTtlMs: settings.instanceTtlMs,
+        nowMs: () => clock.nowMs(),
         logger,
       })
     : new MemorySignalingState();

@@ -116,8 +116,10 @@ export interface PresenceStore {
   /** Removes and returns the pending drops at or before `cutoffMs` (each one to one caller only). */
   takeDropsBefore(cutoffMs: number): Promise<PendingDrop[]>;
   /**
-   * Presence held by other instances whose heartbeat key expired (a dead instance) becomes pending
-   * drops at `nowMs`, each claimed by one caller only. @returns the drops claimed.
+   * Presence held by other instances that died becomes pending drops, each claimed by one caller
+   * only: all of an instance's entries once its liveness key expired, dated at its last refresh
+   * (issue 13); otherwise any entry whose own heartbeat key expired, dated `nowMs`.
+   * @returns the drops claimed, with the time each one counts from.
    */
   claimOrphans(nowMs: number): Promise<PendingDrop[]>;
   /** The session ended: remembered (so late claims are refused), its presence and drops cleared. */
