@@ -186,6 +186,20 @@ CREATE TABLE "recordings" (
 	"updated_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "idempotency_keys" (
+	"user_id" text NOT NULL,
+	"key" text NOT NULL,
+	"fingerprint" text NOT NULL,
+	"state" text NOT NULL,
+	"owner" text NOT NULL,
+	"response_status" integer,
+	"response_body" text,
+	"response_type" text,
+	"created_at" timestamp with time zone NOT NULL,
+	"locked_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "idempotency_keys_user_id_key_pk" PRIMARY KEY("user_id","key")
+);
+--> statement-breakpoint
 DROP INDEX "outbox_events_unpublished_idx";--> statement-breakpoint
 ALTER TABLE "participants" ADD COLUMN "recording" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "registrations" ADD COLUMN "reminded_at" timestamp with time zone;--> statement-breakpoint
@@ -222,6 +236,7 @@ CREATE INDEX "recordings_session_idx" ON "recordings" USING btree ("session_id")
 CREATE INDEX "recordings_user_created_idx" ON "recordings" USING btree ("user_id","created_at");--> statement-breakpoint
 CREATE INDEX "recordings_open_idx" ON "recordings" USING btree ("last_activity_at") WHERE status in ('recording', 'completing');--> statement-breakpoint
 CREATE INDEX "recordings_ended_idx" ON "recordings" USING btree ("ended_at");--> statement-breakpoint
+CREATE INDEX "idempotency_keys_created_at_idx" ON "idempotency_keys" USING btree ("created_at");--> statement-breakpoint
 CREATE INDEX "outbox_events_key_idx" ON "outbox_events" USING btree ("key");--> statement-breakpoint
 CREATE INDEX "outbox_events_published_idx" ON "outbox_events" USING btree ("published_at") WHERE published_at is not null;--> statement-breakpoint
 CREATE INDEX "outbox_events_unpublished_idx" ON "outbox_events" USING btree ("tx_id","seq") WHERE published_at is null;

@@ -3,6 +3,7 @@ import type { DatabaseHandle } from './db/client.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { createAuthModule } from './modules/auth/auth.module.ts';
 import { createCalendarModule } from './modules/calendar/calendar.module.ts';
+import { createIdempotencyModule } from './modules/idempotency/idempotency.module.ts';
 import { createIceModule } from './modules/ice/ice.module.ts';
 import { createInboxModule } from './modules/inbox/inbox.module.ts';
 import type { Eraser } from './modules/inbox/inbox.service.ts';
@@ -31,9 +32,10 @@ function buildModules(ctx: ModuleContext, ledger: SpeakingLedger) {
   const catalog = () => eventCatalog(Object.values(registry));
   const auth = createAuthModule(ctx);
   const outbox = createOutboxModule(ctx, { catalog });
+  const idempotency = createIdempotencyModule(ctx);
   const slots = createSlotsModule(ctx);
-  const registrations = createRegistrationsModule(ctx, { slots: slots.service, outbox: outbox.service });
-  const sessions = createSessionsModule(ctx, { registrations: registrations.service, outbox: outbox.service, ledger });
+  const registrations = createRegistrationsModule(ctx, { slots: slots.service, outbox: outbox.service, idempotency: idempotency.service });
+  const sessions = createSessionsModule(ctx, { registrations: registrations.service, outbox: outbox.service, ledger, idempotency: idempotency.service });
   const matchmaking = createMatchmakingModule(ctx, { slots: slots.service, registrations: registrations.service, sessions: sessions.service });
   const signaling = createSignalingModule(ctx, { auth: auth.service, sessions: sessions.service.participation, ledger });
   const recordings = createRecordingsModule(ctx, { sessions: sessions.service, outbox: outbox.service });
@@ -41,7 +43,7 @@ function buildModules(ctx: ModuleContext, ledger: SpeakingLedger) {
   const liveCourses = createLiveCoursesModule(ctx, { outbox: outbox.service });
   const calendar = createCalendarModule(ctx, { live: liveCourses.service, registrations: registrations.service });
   const inbox = createInboxModule(ctx, { erasers: () => erasers(Object.values(registry)) });
-  const registry = { auth, outbox, slots, registrations, sessions, matchmaking, signaling, recordings, ice, liveCourses, calendar, inbox };
+  const registry = { auth, outbox, idempotency, slots, registrations, sessions, matchmaking, signaling, recordings, ice, liveCourses, calendar, inbox };
   return registry;
 }
 

@@ -130,6 +130,19 @@ export const InviteCodeAttemptSettingsSchema = Type.Object({
   }),
 });
 
+/** `Idempotency-Key` on creating POSTs (issue 13). */
+export const IdempotencySettingsSchema = Type.Object({
+  ttlMs: duration({ key: 'IDEMPOTENCY_KEY_TTL', default: '24h', min: '1m', max: '30d', doc: 'A key and its stored answer are kept this long after first use' }),
+  waitMs: duration({ key: 'IDEMPOTENCY_WAIT', default: '10s', min: '100ms', max: '1m', doc: 'A retry waits this long for the first request with its key, then gets 409 IDEMPOTENCY_KEY_IN_USE' }),
+  pendingTimeoutMs: duration({
+    key: 'IDEMPOTENCY_PENDING_TIMEOUT',
+    default: '1m',
+    min: '1s',
+    max: '1h',
+    doc: 'A key still pending this long belongs to a request that died: a retry runs the request again',
+  }),
+});
+
 /** Signaling hardening and scale-out (issue 4, DESIGN 4.3); the Redis settings apply with `REDIS_URL`. */
 export const SignalingSettingsSchema = Type.Object({
   maxSocketsPerUser: int({
@@ -203,6 +216,7 @@ export const AppConfigSchema = Type.Object({
   auth: AuthSettingsSchema,
   rules: RuleSettingsSchema,
   inviteCodeAttempts: InviteCodeAttemptSettingsSchema,
+  idempotency: IdempotencySettingsSchema,
   signaling: SignalingSettingsSchema,
   turn: TurnSettingsSchema,
   events: EventsSettingsSchema,
@@ -218,6 +232,7 @@ export type RedisSettings = Static<typeof RedisSettingsSchema>;
 export type AuthSettings = Static<typeof AuthSettingsSchema>;
 export type RuleSettings = Static<typeof RuleSettingsSchema>;
 export type InviteCodeAttemptSettings = Static<typeof InviteCodeAttemptSettingsSchema>;
+export type IdempotencySettings = Static<typeof IdempotencySettingsSchema>;
 export type SignalingSettings = Static<typeof SignalingSettingsSchema>;
 export type TurnSettings = Static<typeof TurnSettingsSchema>;
 export type EventsSettings = Static<typeof EventsSettingsSchema>;

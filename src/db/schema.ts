@@ -11,3 +11,4 @@ export * from './tables/live-courses.ts';
 export * from './tables/calendar.ts';
 export * from './tables/invite-attempts.ts';
 export * from './tables/recordings.ts';
+export * from './tables/idempotency.ts';

@@ -9,6 +9,7 @@ export type ErrorKind =
   | 'limit_reached'
   | 'not_found'
   | 'conflict'
+  | 'unprocessable'
   | 'rate_limited'
   | 'unavailable';
 
@@ -33,6 +34,7 @@ export const HTTP_STATUS_BY_KIND: Record<ErrorKind, number> = {
   limit_reached: 403,
   not_found: 404,
   conflict: 409,
+  unprocessable: 422,
   rate_limited: 429,
   unavailable: 503,
 };

@@ -50,7 +50,9 @@ describe('erasure on user.deleted', () => {
       // Zoe created a slot as an admin, and registered to another slot (matched later).
       const later = await post(zoe, '/api/slots', { targetLanguageCode: 'fr', level: 'A2', startTime: new Date(t.clock.now().getTime() + 3_600_000).toISOString(), durationMinutes: 15 });
       assert.equal(later.statusCode, 201);
-      assert.equal((await post(zoe, `/api/slots/${later.json().id}/registrations`)).statusCode, 201);
+      // (with an Idempotency-Key: the stored answer holds Zoe's registration)
+      const registered = await t.app.inject({ method: 'POST', url: `/api/slots/${later.json().id}/registrations`, headers: { ...zoe.headers, 'idempotency-key': 'zoe-retry-1' } });
+      assert.equal(registered.statusCode, 201);
       // A live private session Zoe hosts, with Yan in it, and Zoe connected.
       const priv = (await post(zoe, '/api/sessions', { type: 'private', targetLanguageCode: 'fr' })).json();
       assert.equal((await post(yan, '/api/sessions/join', { inviteCode: priv.inviteCode })).statusCode, 201);

@@ -5,13 +5,14 @@ import { DatabaseInviteAttempts } from './invite-attempts.repository.ts';
 import { SESSION_EVENTS } from './sessions.events.ts';
 import { RedisInviteAttempts } from './redis-invite-attempts.ts';
 import { sessionsRoutes } from './sessions.routes.ts';
+import type { IdempotencyService } from '../idempotency/idempotency.service.ts';
 import { SessionsService } from './sessions.service.ts';
 import type { SpeakingLedger } from './speaking-ledger.ts';
 
 /** Sessions and participants (seed 000 §5.3, seed 002): private sessions, host role, lifecycle, events. */
 export function createSessionsModule(
   ctx: ModuleContext,
-  deps: { registrations: RegistrationsService; outbox: OutboxService; ledger: SpeakingLedger },
+  deps: { registrations: RegistrationsService; outbox: OutboxService; ledger: SpeakingLedger; idempotency: IdempotencyService },
 ): ServiceModule<SessionsService> {
   const { perUser, perAddress, windowMs, globalPerHour } = ctx.config.inviteCodeAttempts;
   // Shared by every instance: Redis when configured, else the database all instances use.
@@ -28,7 +29,7 @@ export function createSessionsModule(
   return {
     name: 'sessions',
     service: sessions,
-    routes: (scope) => sessionsRoutes(scope, { sessions, clock: ctx.clock }),
+    routes: (scope) => sessionsRoutes(scope, { sessions, clock: ctx.clock, idempotency: deps.idempotency }),
     jobs: [
       { name: 'session-lifecycle', run: (now) => sessions.runLifecycle(now) },
       { name: 'invite-attempts-prune', run: (now) => sessions.pruneInviteAttempts(now) },

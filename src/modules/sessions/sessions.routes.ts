@@ -3,6 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { currentUser } from '../../http/auth.ts';
 import { errorResponses } from '../../http/schemas.ts';
 import type { Clock } from '../../shared/clock.ts';
+import { IdempotencyKeyHeaders, idempotencyHooks, idempotencyResponses } from '../../http/idempotency.ts';
+import type { IdempotencyService } from '../idempotency/idempotency.service.ts';
 import type { SessionsService } from './sessions.service.ts';
 import {
   ConsentBody,
@@ -18,13 +20,24 @@ import {
 } from './sessions.schemas.ts';
 
 /** Session routes (seed 000 §5.3, seed 002, DESIGN 4.2 and 4.6). Rules live in SessionsService. */
-export async function sessionsRoutes(app: FastifyInstance, deps: { sessions: SessionsService; clock: Clock }): Promise<void> {
+export async function sessionsRoutes(app: FastifyInstance, deps: { sessions: SessionsService; clock: Clock; idempotency: IdempotencyService }): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const idempotent = idempotencyHooks(deps.idempotency, app.log);
   const action = (summary: string) => ({ tags: ['sessions'], summary, params: SessionIdParams, response: { 200: SessionSchema, ...errorResponses } });
 
   r.post(
     '/api/sessions',
-    { schema: { tags: ['sessions'], summary: 'Create a private session with an invite code (creator is host)', body: CreateSessionBody, response: { 201: SessionSchema, ...errorResponses } } },
+    {
+      schema: {
+        tags: ['sessions'],
+        summary: 'Create a private session with an invite code (creator is host; Idempotency-Key: a retry gets the first answer)',
+        body: CreateSessionBody,
+        headers: IdempotencyKeyHeaders,
+        response: { 201: SessionSchema, ...errorResponses, ...idempotencyResponses },
+      },
+      preHandler: idempotent.preHandler,
+      onSend: idempotent.onSend,
+    },
     async (request, reply) => reply.status(201).send(await deps.sessions.createPrivate(currentUser(request), request.body, deps.clock.now())),
   );
   r.post(

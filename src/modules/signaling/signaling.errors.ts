@@ -37,6 +37,7 @@ const CLOSE_CODE_BY_KIND: Record<ErrorKind, number> = {
   limit_reached: CloseCode.notAParticipant,
   not_found: CloseCode.sessionNotFound,
   conflict: CloseCode.notAParticipant,
+  unprocessable: CloseCode.sessionNotFound,
   rate_limited: CloseCode.rateLimited,
   unavailable: CloseCode.tryAgainLater,
 };

@@ -1,0 +1,126 @@
+import crypto from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Executor } from '../../db/client.ts';
+import type { Clock } from '../../shared/clock.ts';
+import { AppError } from '../../shared/errors.ts';
+import { idempotencyRepository as repo } from './idempotency.repository.ts';
+
+/** How long keys live and how a retry waits for the first request (IDEMPOTENCY_*, issue 13). */
+export interface IdempotencySettings {
+  /** A key is forgotten this long after its first use (24 h). */
+  ttlMs: number;
+  /** A retry waits at most this long for the first request to finish, then gets 409. */
+  waitMs: number;
+  /** A pending key older than this belongs to a request that died: a retry takes it over. */
+  pendingTimeoutMs: number;
+}
+
+/** A request holding a key: what `complete` and `release` need. */
+export interface IdempotencyHold {
+  userId: string;
+  key: string;
+  owner: string;
+}
+
+/** What a request with an `Idempotency-Key` does: run (holding the key), or answer as the first did. */
+export type IdempotencyOutcome =
+  | { kind: 'execute'; hold: IdempotencyHold }
+  | { kind: 'replay'; status: number; body: string; type: string | null };
+
+/** Between two looks at a key another request holds. */
+const POLL_MS = 25;
+
+/**
+ * Idempotent retries of creating POSTs (issue 13; the shape of draft-ietf-httpapi-idempotency-key-header):
+ * the first request with a key runs and its answer is stored; a retry with the same key and the
+ * same request gets that answer again (same status, same body), waiting for it if the first is
+ * still running; the same key with another request is refused. Keys belong to a user and expire
+ * after `ttlMs`. Answers 5xx and 429 are not stored: the key is released and a retry runs anew.
+ *
+ * Not atomic with the work itself: if the process dies after the work committed and before the
+ * answer was stored, a retry after `pendingTimeoutMs` runs the request again (and meets the
+ * domain's own rules, such as one registration per user and slot).
+ */
+export class IdempotencyService {
+  constructor(
+    private readonly db: Executor,
+    private readonly clock: Clock,
+    private readonly settings: IdempotencySettings,
+  ) {}
+
+  /**
+   * Claims `key` for this request, or finds the answer to replay.
+   * @param fingerprint `fingerprintOf` the request.
+   * @throws AppError unprocessable `IDEMPOTENCY_KEY_REUSED` (422) when the key was used for another request;
+   *   conflict `IDEMPOTENCY_KEY_IN_USE` (409, retry after 1 s) when the first request is still running after `waitMs`.
+   */
+  async begin(userId: string, key: string, fingerprint: string): Promise<IdempotencyOutcome> {
+    const owner = crypto.randomUUID();
+    const waitUntil = performance.now() + this.settings.waitMs;
+    for (;;) {
+      const now = this.clock.now();
+      const claimed = await repo.claim(
+        this.db,
+        { userId, key, fingerprint, state: 'pending', owner, createdAt: now, lockedAt: now },
+        { expiredBefore: new Date(now.getTime() - this.settings.ttlMs), staleBefore: new Date(now.getTime() - this.settings.pendingTimeoutMs) },
+      );
+      if (claimed) return { kind: 'execute', hold: { userId, key, owner } };
+      const row = await repo.find(this.db, userId, key);
+      if (!row) continue; // released between the two statements: claim again
+      if (row.fingerprint !== fingerprint) {
+        throw new AppError('unprocessable', 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for another request');
+      }
+      if (row.state === 'done') return { kind: 'replay', status: row.responseStatus ?? 200, body: row.responseBody ?? '', type: row.responseType };
+      if (performance.now() >= waitUntil) {
+        throw new AppError('conflict', 'IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being processed', { retryAfterSeconds: 1 });
+      }
+      await sleep(POLL_MS);
+    }
+  }
+
+  /**
+   * The request holding the key answered: stored for replay, unless it is an answer a retry may
+   * change (5xx, 429), in which case the key is released.
+   */
+  async complete(hold: IdempotencyHold, answer: { status: number; body: string; type: string | null }): Promise<void> {
+    if (answer.status >= 500 || answer.status === 429) await repo.release(this.db, hold.userId, hold.key, hold.owner);
+    else await repo.complete(this.db, hold.userId, hold.key, hold.owner, answer);
+  }
+
+  /** The request holding the key ended without an answer to store (its body was not text). */
+  async release(hold: IdempotencyHold): Promise<void> {
+    await repo.release(this.db, hold.userId, hold.key, hold.owner);
+  }
+
+  /** Forgets keys older than the TTL (a job). @returns how many. */
+  prune(now: Date): Promise<number> {
+    return repo.prune(this.db, new Date(now.getTime() - this.settings.ttlMs));
+  }
+
+  /** Erasure (`user.deleted`): the user's keys and stored answers go. */
+  async eraseUser(tx: Executor, userId: string): Promise<void> {
+    await repo.eraseUser(tx, userId);
+  }
+}
+
+/**
+ * The fingerprint a retry must match: sha256 (hex) of the method, the route pattern, the path
+ * parameters and the body, objects serialized with sorted keys (so key order does not matter).
+ */
+export function fingerprintOf(request: { method: string; route: string; params: unknown; body: unknown }): string {
+  return crypto
+    .createHash('sha256')
+    .update(`${request.method} ${request.route}\n${canonicalJson(request.params ?? null)}\n${canonicalJson(request.body ?? null)}`)
+    .digest('hex');
+}
+
+/** JSON with object keys sorted at every level. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
