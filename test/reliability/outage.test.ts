@@ -20,6 +20,7 @@ describe('PostgreSQL outage under a running service', () => {
   let t: TestApp;
   let base: string;
   let user: TestUser;
+  let friend: TestUser;
   let sessionId: string;
 
   before(async () => {
@@ -35,6 +36,9 @@ describe('PostgreSQL outage under a running service', () => {
     const created = await t.app.inject({ method: 'POST', url: '/api/sessions', headers: user.headers, payload: { type: 'private', targetLanguageCode: 'fr' } });
     assert.equal(created.statusCode, 201);
     sessionId = created.json().id;
+    friend = await t.user('Outage Oleg');
+    const joined = await t.app.inject({ method: 'POST', url: '/api/sessions/join', headers: friend.headers, payload: { inviteCode: created.json().inviteCode } });
+    assert.equal(joined.statusCode, 201);
   });
   after(async () => {
     await t.close();
@@ -45,9 +49,14 @@ describe('PostgreSQL outage under a running service', () => {
 
   const slots = () => t.app.inject({ method: 'GET', url: '/api/slots', headers: user.headers });
 
-  test('503 with Retry-After during the outage, /readyz red, signaling 1013; all back once the server returns', async () => {
+  test('503 with Retry-After during the outage, /readyz red, signaling 1013 for new sockets while connected ones keep relaying; all back once the server returns', async () => {
     assert.equal((await slots()).statusCode, 200);
     assert.equal((await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
+    const olga = await TestSocket.open(base, user.token, sessionId);
+    await olga.next('participant-list');
+    const oleg = await TestSocket.open(base, friend.token, sessionId);
+    await oleg.next('participant-list');
+    await olga.next('participant-joined');
 
     proxy.cut();
     for (const res of [
@@ -64,10 +73,16 @@ describe('PostgreSQL outage under a running service', () => {
     assert.equal(ready.json().status, 'unavailable');
     const refused = await TestSocket.open(base, user.token, sessionId);
     assert.deepEqual(await refused.closed, { code: 1013, reason: 'TRY_AGAIN_LATER' });
+    // The call in progress goes on: relaying needs no database.
+    olga.send({ type: 'offer', toUserId: friend.id, sdp: 'v=0 during the outage' });
+    assert.equal((await oleg.next('offer')).sdp, 'v=0 during the outage');
+    oleg.send({ type: 'answer', toUserId: user.id, sdp: 'v=0 answer' });
+    assert.equal((await olga.next('answer')).sdp, 'v=0 answer');
 
     proxy.restore();
     assert.equal((await slots()).statusCode, 200, 'recovered without a restart');
     assert.equal((await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
+    await Promise.all([olga.close(), oleg.close()]);
     const socket = await TestSocket.open(base, user.token, sessionId);
     await socket.next('participant-list');
     await socket.close();
