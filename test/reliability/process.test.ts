@@ -95,8 +95,12 @@ describe('the service process under faults', () => {
       await socket.next('participant-list');
 
       proxy.delayMs = 400; // every database answer now takes 400 ms: requests stay in flight
+      const received = () => service!.logs.filter((l) => l.includes('"incoming request"') && l.includes('/api/slots')).length;
+      const before = received();
       const inFlight = Array.from({ length: 20 }, () => call(base, 'GET', '/api/slots', ana));
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      // In flight means received: the signal goes once the service logged all 20 (not after a fixed
+      // pause, which a loaded machine may not honour).
+      await waitFor(() => received() >= before + 20, 'the 20 requests to reach the service');
       service.child.kill('SIGTERM');
       await waitFor(() => service!.logs.some((l) => l.includes('"draining"')), 'the drain to start');
       // SHUTDOWN_DELAY (1 s): still listening, but red, and turning new work away.

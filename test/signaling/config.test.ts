@@ -24,6 +24,7 @@ describe('signaling settings', () => {
       messagesPerSecond: 100,
       redisKeyPrefix: '',
       heartbeatTtlMs: 45_000,
+      instanceTtlMs: 10_000,
       presenceTtlMs: 1_800_000,
     });
   });

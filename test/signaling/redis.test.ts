@@ -162,10 +162,14 @@ describe('signaling across two instances (Redis)', () => {
   test('a drop on one instance and a return on the other inside the window: reconnected, no participant-left; without return: left once', async () => {
     const { sessionId, users } = await privateSession(a, ['Win Fay', 'Win Gus', 'Win Hal']);
     const [fay, gus, hal] = users;
+    // One admission after the other: Hal's claim on B must not overtake Gus's on A, or Hal would
+    // hold a first `participant-joined` of Gus that the reconnect assertions below would read.
     const f = await open(a, fay, sessionId);
+    await f.next('participant-list');
     const g1 = await open(a, gus, sessionId);
+    await g1.next('participant-list');
     const h = await open(b, hal, sessionId);
-    for (const s of [f, g1, h]) await s.next('participant-list');
+    assert.deepEqual(listedIds(await h.next('participant-list')), [fay.id, gus.id].sort());
     for (let k = 0; k < 2; k++) await f.next('participant-joined');
     await g1.next('participant-joined');
 
