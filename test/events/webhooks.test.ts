@@ -8,6 +8,7 @@ import type { CloudEvent } from '../../src/modules/outbox/cloud-event.ts';
 import { WebhookSink } from '../../src/modules/outbox/sinks/webhook-sink.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import { createTestApp, type TestUser } from '../helpers/harness.ts';
+import { outboxSettled } from '../helpers/database.ts';
 
 /**
  * Events to Standard Webhooks endpoints (issue 10, DESIGN 4.8): each event is one signed POST that
@@ -53,6 +54,7 @@ describe('webhooks', () => {
       const host: TestUser = await t.user('Hook Host');
       const session = (await t.app.inject({ method: 'POST', url: '/api/sessions', headers: host.headers, payload: { type: 'private', targetLanguageCode: 'es' } })).json();
       await t.app.inject({ method: 'POST', url: `/api/sessions/${session.id}/start`, headers: host.headers, payload: {} });
+      await outboxSettled(t.database.db); // other files' transactions on a shared PostgreSQL server
       await t.runJobs();
       const mine = received.filter((r) => r.path === '/hook' && JSON.parse(r.body).subject === session.id);
       assert.equal(mine.length, 1);
