@@ -19,7 +19,8 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
-  '--use-fake-device-for-media-stream',
+  // Two fake cameras (and Chromium's three fake microphones and speakers): device switching is real.
+  '--use-fake-device-for-media-stream=device-count=2',
   '--use-fake-ui-for-media-stream',
   '--autoplay-policy=no-user-gesture-required',
   '--disable-background-networking',
@@ -139,6 +140,15 @@ export interface OpenOptions {
   relay?: boolean;
   /** Path to open first (default `/`). */
   path?: string;
+  /**
+   * The browser's language (`navigator.languages`, default `en-US`: the tests that match English
+   * text run in English; the French runs say `fr-FR`).
+   */
+  locale?: string;
+  /** `prefers-color-scheme` of the context (default `light`). */
+  colorScheme?: 'light' | 'dark';
+  /** Viewport (default 1280×720); a phone is `{ width: 390, height: 844 }`. */
+  viewport?: { width: number; height: number };
 }
 
 /** One browser, the app and every user's context; `close` releases them all. */
@@ -153,7 +163,12 @@ export interface BrowserRun {
 }
 
 async function openUser(run: BrowserRun, name: string, opts: OpenOptions): Promise<BrowserUser> {
-  const context = await run.browser.newContext({ baseURL: run.baseUrl });
+  const context = await run.browser.newContext({
+    baseURL: run.baseUrl,
+    locale: opts.locale ?? 'en-US',
+    colorScheme: opts.colorScheme ?? 'light',
+    ...(opts.viewport ? { viewport: opts.viewport, isMobile: opts.viewport.width < 600, hasTouch: opts.viewport.width < 600 } : {}),
+  });
   // Lighter video for the shared 2-core machine; relay-only ICE when asked. Set before any script runs.
   await context.addInitScript(
     ({ token, relay }) => {

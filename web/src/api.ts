@@ -1,4 +1,6 @@
 import type {
+  AdminListSlotsQuery,
+  AdminSlot,
   AuthConfig,
   CompleteRecordingBody,
   ConsentBody,
@@ -13,6 +15,7 @@ import type {
   Page,
   PartUrl,
   PartUrlBody,
+  PatchSlotBody,
   Rating,
   RatingBody,
   Recording,
@@ -37,6 +40,8 @@ export class ApiError extends Error {
     readonly requestId?: string,
     /** From `Retry-After` on 429 answers: how long to wait before trying again, in seconds. */
     readonly retryAfterSeconds?: number,
+    /** The error body's `details` (e.g. `{ limit: 3 }`), which some translated sentences quote. */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -102,6 +107,7 @@ export async function request<T>(method: string, path: string, opts: { body?: un
       e?.message ?? (res.statusText || 'Request failed'),
       e?.requestId,
       Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0 ? retryAfterSeconds : undefined,
+      e?.details && typeof e.details === 'object' ? (e.details as Record<string, unknown>) : undefined,
     );
   }
   return data as T;
@@ -129,6 +135,10 @@ export const api = {
   listSlots: (filters: SlotFilters, cursor?: string | null, limit = 20) =>
     request<Page<Slot>>('GET', '/api/slots', { query: { ...filters, cursor, limit } }),
   createSlot: (slot: CreateSlotBody) => request<Slot>('POST', '/api/slots', { body: slot }),
+  /** Admin: upcoming slots, active or not, with registrations, capacity and series (`GET /api/admin/slots`). */
+  adminSlots: (query: AdminListSlotsQuery) => request<Page<AdminSlot>>('GET', '/api/admin/slots', { query: { ...query } }),
+  /** Admin: edits a slot while its registration is open, or (de)activates it (`PATCH /api/slots/{id}`). */
+  updateSlot: (id: string, patch: PatchSlotBody) => request<Slot>('PATCH', `/api/slots/${encodeURIComponent(id)}`, { body: patch }),
   register: (slotId: string) => request<Registration>('POST', `/api/slots/${encodeURIComponent(slotId)}/registrations`, { body: {} }),
 
   listRegistrations: (cursor?: string | null) => request<Page<Registration>>('GET', '/api/registrations', { query: { cursor } }),
