@@ -318,3 +318,14 @@ export async function createStartedPrivateSession(
   assert.equal(started.statusCode, 200, started.body);
   return { sessionId, inviteCode };
 }
+
+/**
+ * Saves a screenshot to `docs/screenshots/{name}.png` when `SCREENSHOTS=1` (`npm run screenshots`,
+ * which the README shows); does nothing otherwise.
+ */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (!process.env.SCREENSHOTS) return;
+  const dir = path.join(ROOT, 'docs/screenshots');
+  fs.mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+}
