@@ -19,8 +19,10 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
-  // Two fake cameras (and Chromium's three fake microphones and speakers): device switching is real.
-  '--use-fake-device-for-media-stream=device-count=2',
+  // Three fake cameras (and Chromium's three fake microphones and speakers), so device switching is
+  // real. Chromium makes the second fake camera a Y16 depth camera, which WebRTC does not send:
+  // switching tests use the first and the third (I420).
+  '--use-fake-device-for-media-stream=device-count=3',
   '--use-fake-ui-for-media-stream',
   '--autoplay-policy=no-user-gesture-required',
   '--disable-background-networking',
