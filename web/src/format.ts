@@ -91,6 +91,13 @@ export function timeZoneName(zone: string, at: Date = new Date()): string {
   }
 }
 
+/** A `yyyy-mm-dd` date input as the ISO instant of that local midnight (+ `days`); undefined when empty. */
+export function localDayStart(value: string, days = 0): string | undefined {
+  if (!value) return undefined;
+  const [y, m, d] = value.split('-').map(Number);
+  return new Date(y!, m! - 1, d! + days).toISOString();
+}
+
 /** The browser's IANA time zone, e.g. `Europe/Paris`. */
 export const browserTimeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 

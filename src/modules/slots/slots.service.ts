@@ -141,12 +141,7 @@ export class SlotsService {
       },
       user.id,
     );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((r) => this.toView(r)),
-      nextCursor: rows.length > limit && last ? encodeCursor({ at: last.startTime.toISOString(), id: last.id }) : null,
-    };
+    return byStartTime(rows, limit, (r) => this.toView(r));
   }
 
   /** @throws AppError `not_found`/`SLOT_NOT_FOUND`. */
@@ -201,12 +196,7 @@ export class SlotsService {
       },
       user.id,
     );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((r) => this.toAdminView(r, now)),
-      nextCursor: rows.length > limit && last ? encodeCursor({ at: last.startTime.toISOString(), id: last.id }) : null,
-    };
+    return byStartTime(rows, limit, (r) => this.toAdminView(r, now));
   }
 
   /**
@@ -312,4 +302,17 @@ export class SlotsService {
       createdAt: row.createdAt.toISOString(),
     };
   }
+}
+
+/**
+ * A page of `limit` slots out of `rows` (fetched with `limit + 1`: one more tells there is a next
+ * page), with the keyset cursor of the last one (start time, id).
+ */
+function byStartTime<R extends { startTime: Date; id: string }, V>(rows: R[], limit: number, view: (row: R) => V): { items: V[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(view),
+    nextCursor: rows.length > limit && last ? encodeCursor({ at: last.startTime.toISOString(), id: last.id }) : null,
+  };
 }

@@ -4,7 +4,7 @@ import { api } from '../api.ts';
 import { formatDateTime, formatTime, languageName } from '../format.ts';
 import type { AdminSlot, CefrLevel, PatchSlotBody } from '../types.ts';
 import { ErrorMessage } from './ErrorMessage.tsx';
-import { LevelField } from './LanguageLevelFields.tsx';
+import { DurationField, LevelField } from './LanguageLevelFields.tsx';
 import { toLocalInput } from './LiveSessionForm.tsx';
 
 type Scope = 'slot' | 'series';
@@ -20,7 +20,7 @@ export function AdminSlotRow({ slot, onChanged }: { slot: AdminSlot; onChanged: 
   const [mode, setMode] = useState<'view' | 'edit' | 'confirm'>('view');
   const [scope, setScope] = useState<Scope>('slot');
   const [start, setStart] = useState(() => toLocalInput(new Date(slot.startTime)));
-  const [duration, setDuration] = useState(slot.durationMinutes);
+  const [duration, setDuration] = useState(slot.durationMinutes as 15 | 30 | 45);
   const [max, setMax] = useState(slot.maxParticipants);
   const [min, setMin] = useState(slot.minParticipants);
   const [level, setLevel] = useState(slot.level);
@@ -47,7 +47,7 @@ export function AdminSlotRow({ slot, onChanged }: { slot: AdminSlot; onChanged: 
     e.preventDefault();
     const patch: PatchSlotBody = { maxParticipants: max, minParticipants: min };
     if (!promised) {
-      patch.durationMinutes = duration as 15 | 30 | 45;
+      patch.durationMinutes = duration;
       patch.level = level as CefrLevel;
       if (!inSeries) patch.startTime = new Date(start).toISOString();
     }
@@ -119,16 +119,7 @@ export function AdminSlotRow({ slot, onChanged }: { slot: AdminSlot; onChanged: 
             {t('admin.startsAt')}
             <input type="datetime-local" data-testid="admin-edit-start" value={start} onChange={(e) => setStart(e.target.value)} disabled={promised || inSeries} required />
           </label>
-          <label>
-            {t('admin.duration')}
-            <select data-testid="admin-edit-duration" value={duration} onChange={(e) => setDuration(Number(e.target.value))} disabled={promised}>
-              {[15, 30, 45].map((m) => (
-                <option key={m} value={m}>
-                  {t('slots.minutes', { count: m })}
-                </option>
-              ))}
-            </select>
-          </label>
+          <DurationField testId="admin-edit-duration" value={duration} onChange={setDuration} disabled={promised} />
           <LevelField testId="admin-edit-level" value={level} onChange={setLevel} disabled={promised} />
           <label>
             {t('admin.seats')}

@@ -56,3 +56,20 @@ export function LevelField(props: { testId: string; value: string; onChange: (le
     </label>
   );
 }
+
+/** A slot's duration (seed 000 §2.1: 15, 30 or 45 minutes). */
+export function DurationField(props: { testId: string; value: 15 | 30 | 45; onChange: (minutes: 15 | 30 | 45) => void; disabled?: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <label>
+      {t('admin.duration')}
+      <select data-testid={props.testId} value={props.value} onChange={(e) => props.onChange(Number(e.target.value) as 15 | 30 | 45)} disabled={props.disabled}>
+        {([15, 30, 45] as const).map((m) => (
+          <option key={m} value={m}>
+            {t('slots.minutes', { count: m })}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

@@ -3,10 +3,10 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
 import { AdminSlotRow } from '../components/AdminSlotRow.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
-import { LanguageField, LevelField } from '../components/LanguageLevelFields.tsx';
+import { DurationField, LanguageField, LevelField } from '../components/LanguageLevelFields.tsx';
 import { toLocalInput } from '../components/LiveSessionForm.tsx';
 import { serverNow } from '../clock.ts';
-import { browserTimeZone, formatDate, normalizeLanguageCode, timeZoneName } from '../format.ts';
+import { browserTimeZone, formatDate, localDayStart, normalizeLanguageCode, timeZoneName } from '../format.ts';
 import type { AdminListSlotsQuery, AdminSlot, CefrLevel, Recurrence, SlotSeriesSummary } from '../types.ts';
 
 /** Slots grouped for display: a series' occurrences together under their rule, one-off slots alone, by first start. */
@@ -113,16 +113,12 @@ function SlotFilters({ onApply, busy }: { onApply: (q: AdminListSlotsQuery) => v
   const [to, setTo] = useState('');
   const apply = (e: FormEvent) => {
     e.preventDefault();
-    const day = (v: string, plus = 0) => {
-      const [y, m, d] = v.split('-').map(Number);
-      return new Date(y!, m! - 1, d! + plus).toISOString();
-    };
     onApply({
       status,
       ...(language.trim() ? { targetLanguageCode: normalizeLanguageCode(language) } : {}),
       ...(level ? { level: level as CefrLevel } : {}),
-      ...(from ? { from: day(from) } : {}),
-      ...(to ? { to: day(to, 1) } : {}),
+      ...(from ? { from: localDayStart(from) } : {}),
+      ...(to ? { to: localDayStart(to, 1) } : {}),
     });
   };
   return (
@@ -217,16 +213,7 @@ function CreateSlotForm({ onCreated }: { onCreated: () => void }) {
             {t('admin.set')}
           </button>
         </div>
-        <label>
-          {t('admin.duration')}
-          <select data-testid="admin-duration" value={duration} onChange={(e) => setDuration(Number(e.target.value) as 15 | 30 | 45)}>
-            {[15, 30, 45].map((m) => (
-              <option key={m} value={m}>
-                {t('slots.minutes', { count: m })}
-              </option>
-            ))}
-          </select>
-        </label>
+        <DurationField testId="admin-duration" value={duration} onChange={setDuration} />
         <label>
           {t('admin.seats')}
           <input type="number" min={2} data-testid="admin-max" value={maxParticipants} onChange={(e) => setMax(Number(e.target.value))} />

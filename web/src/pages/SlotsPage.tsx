@@ -3,15 +3,8 @@ import { api, type SlotFilters } from '../api.ts';
 import { useTranslation } from 'react-i18next';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { LanguageField, LevelField } from '../components/LanguageLevelFields.tsx';
-import { browserTimeZone, formatDateTime, formatTime, languageName, normalizeLanguageCode, timeZoneName } from '../format.ts';
+import { browserTimeZone, formatDateTime, localDayStart, formatTime, languageName, normalizeLanguageCode, timeZoneName } from '../format.ts';
 import type { Slot } from '../types.ts';
-
-/** A `yyyy-mm-dd` date input as the ISO instant of that local midnight (+ `days`). */
-function dayStart(value: string, days = 0): string | undefined {
-  if (!value) return undefined;
-  const [y, m, d] = value.split('-').map(Number);
-  return new Date(y!, m! - 1, d! + days).toISOString();
-}
 
 /** Lists open slots with filters and "load more", and registers the caller. */
 export function SlotsPage() {
@@ -51,8 +44,8 @@ export function SlotsPage() {
     setFilters({
       targetLanguageCode: normalizeLanguageCode(language) || undefined,
       level: level || undefined,
-      from: dayStart(from),
-      to: dayStart(to, 1),
+      from: localDayStart(from),
+      to: localDayStart(to, 1),
     });
   };
 
