@@ -12,53 +12,13 @@
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { jwtVerify } from 'jose';
 import type { Page } from 'playwright-core';
+import { startStandIn } from './jitsi-stand-in.ts';
 import { eventually, withBrowser } from './support.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const STAND_IN = `
-window.JitsiMeetExternalAPI = class {
-  constructor(domain, options) {
-    this.listeners = {};
-    this.record = { domain, roomName: options.roomName, jwt: options.jwt, configOverwrite: options.configOverwrite,
-      interfaceConfigOverwrite: options.interfaceConfigOverwrite, userInfo: options.userInfo, commands: [], disposed: false };
-    window.__jitsiStandIn = this.record;
-    this.frame = document.createElement('div');
-    this.frame.setAttribute('data-testid', 'jitsi-stand-in');
-    this.frame.textContent = 'Jitsi stand-in: ' + options.roomName;
-    options.parentNode.appendChild(this.frame);
-    setTimeout(() => this.emit('videoConferenceJoined', { roomName: options.roomName }), 0);
-  }
-  addListener(event, fn) { (this.listeners[event] = this.listeners[event] || []).push(fn); }
-  emit(event, payload) { for (const fn of this.listeners[event] || []) fn(payload); }
-  executeCommand(name, ...args) {
-    this.record.commands.push([name, ...args]);
-    if (name === 'toggleAudio') { this.muted = !this.muted; this.emit('audioMuteStatusChanged', { muted: this.muted }); }
-  }
-  dispose() { this.record.disposed = true; this.frame.remove(); }
-};`;
-
-/** Serves the stand-in `external_api.js`. @returns its base URL (JITSI_URL) and a close function. */
-async function startStandIn(): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    if (req.url === '/external_api.js') {
-      res.writeHead(200, { 'content-type': 'application/javascript; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(STAND_IN);
-    } else {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  };
-}
 
 const standInRecord = (page: Page) => page.evaluate(() => (window as unknown as { __jitsiStandIn?: Json }).__jitsiStandIn ?? null) as Promise<Json | null>;
 

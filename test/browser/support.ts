@@ -19,7 +19,10 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
-  '--use-fake-device-for-media-stream',
+  // Three fake cameras (and Chromium's three fake microphones and speakers), so device switching is
+  // real. Chromium makes the second fake camera a Y16 depth camera, which WebRTC does not send:
+  // switching tests use the first and the third (I420).
+  '--use-fake-device-for-media-stream=device-count=3',
   '--use-fake-ui-for-media-stream',
   '--autoplay-policy=no-user-gesture-required',
   '--disable-background-networking',
@@ -139,6 +142,15 @@ export interface OpenOptions {
   relay?: boolean;
   /** Path to open first (default `/`). */
   path?: string;
+  /**
+   * The browser's language (`navigator.languages`, default `en-US`: the tests that match English
+   * text run in English; the French runs say `fr-FR`).
+   */
+  locale?: string;
+  /** `prefers-color-scheme` of the context (default `light`). */
+  colorScheme?: 'light' | 'dark';
+  /** Viewport (default 1280×720); a phone is `{ width: 390, height: 844 }`. */
+  viewport?: { width: number; height: number };
 }
 
 /** One browser, the app and every user's context; `close` releases them all. */
@@ -153,7 +165,12 @@ export interface BrowserRun {
 }
 
 async function openUser(run: BrowserRun, name: string, opts: OpenOptions): Promise<BrowserUser> {
-  const context = await run.browser.newContext({ baseURL: run.baseUrl });
+  const context = await run.browser.newContext({
+    baseURL: run.baseUrl,
+    locale: opts.locale ?? 'en-US',
+    colorScheme: opts.colorScheme ?? 'light',
+    ...(opts.viewport ? { viewport: opts.viewport, isMobile: opts.viewport.width < 600, hasTouch: opts.viewport.width < 600 } : {}),
+  });
   // Lighter video for the shared 2-core machine; relay-only ICE when asked. Set before any script runs.
   await context.addInitScript(
     ({ token, relay }) => {
@@ -302,4 +319,15 @@ export async function createStartedPrivateSession(
   const started = await t.app.inject({ method: 'POST', url: `/api/sessions/${sessionId}/start`, headers: host.headers, payload: {} });
   assert.equal(started.statusCode, 200, started.body);
   return { sessionId, inviteCode };
+}
+
+/**
+ * Saves a screenshot to `docs/screenshots/{name}.png` when `SCREENSHOTS=1` (`npm run screenshots`,
+ * which the README shows); does nothing otherwise.
+ */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (!process.env.SCREENSHOTS) return;
+  const dir = path.join(ROOT, 'docs/screenshots');
+  fs.mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
 }

@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { ApiError, api, tokenStore } from './api.ts';
 import type { CallState } from './call/call-state.ts';
 import { CallController } from './call/controller.ts';
 import { forgetIceServers, loadRtcConfiguration } from './call/ice.ts';
 import { syncServerClock } from './clock.ts';
 import { SessionBanner } from './components/SessionBanner.tsx';
+import { TopBar, type NavItem } from './components/TopBar.tsx';
 import { useHashRoute, usePolling } from './hooks.ts';
 import { AdminPage } from './pages/AdminPage.tsx';
 import { CalendarPage } from './pages/CalendarPage.tsx';
@@ -20,6 +22,7 @@ import { SignIn } from './pages/SignIn.tsx';
 import { SlotsPage } from './pages/SlotsPage.tsx';
 import { TeachPage } from './pages/TeachPage.tsx';
 import { WaitingRoom, type MediaChoice } from './pages/WaitingRoom.tsx';
+import type { Message } from './i18n/message.ts';
 import type { Session, User } from './types.ts';
 
 /** The signed-in user (the token itself stays in `tokenStore`, read by every API call). */
@@ -32,7 +35,7 @@ type Phase =
   | { kind: 'browse' }
   | { kind: 'waiting-room'; session: Session; consentPreset: boolean | null }
   | { kind: 'call'; session: Session; controller: CallController }
-  | { kind: 'recap'; sessionId: string; reason: string | null; message: string | null };
+  | { kind: 'recap'; sessionId: string; reason: string | null; message: Message | null };
 
 const SESSION_POLL_MS = 3000;
 
@@ -44,6 +47,8 @@ function knownConsent(session: Session, userId: string): boolean | null {
 
 /** The application shell: sign-in, navigation, session polling and the call flow. */
 export function App() {
+  // Subscribes the whole tree to language changes: every page re-renders in the new language.
+  const { t } = useTranslation();
   const [auth, setAuth] = useState<Auth | null>(null);
   const [checking, setChecking] = useState(() => tokenStore.get() !== null);
   const [route, navigate] = useHashRoute();
@@ -117,6 +122,7 @@ export function App() {
       self: auth.user,
       session,
       localStream: choice.stream,
+      speakerId: choice.speakerId,
       rtcConfig: () => loadRtcConfiguration(),
       micEnabled: choice.micEnabled,
       cameraEnabled: choice.cameraEnabled,
@@ -131,7 +137,7 @@ export function App() {
     setPhase((p) => (p.kind === 'call' ? { kind: 'recap', sessionId: p.session.id, reason: state.endReason, message: state.endMessage } : p));
   }, []);
 
-  if (checking) return <main className="narrow muted">Loading…</main>;
+  if (checking) return <main className="narrow muted">{t('app.loading')}</main>;
   if (!auth) {
     return (
       <SignIn
@@ -152,43 +158,22 @@ export function App() {
   const inCall = phase.kind === 'call' || phase.kind === 'waiting-room' || liveRoom !== null;
   const joinCode = /^join\/(.+)$/.exec(route)?.[1] ?? null;
   const page = joinCode !== null ? 'private' : teachCourse !== null ? 'teach' : liveSession !== null ? 'live' : route;
-  const link = (to: string, label: string, testId: string) => (
-    <a
-      href={`#/${to}`}
-      className={page === to ? 'active' : ''}
-      data-testid={testId}
-      onClick={() => setPhase((p) => (p.kind === 'recap' ? { kind: 'browse' } : p))}
-    >
-      {label}
-    </a>
-  );
+  const nav: NavItem[] = inCall
+    ? []
+    : [
+        { to: 'slots', labelKey: 'app.nav.slots', testId: 'nav-slots' },
+        { to: 'private', labelKey: 'app.nav.private', testId: 'nav-private' },
+        { to: 'registrations', labelKey: 'app.nav.registrations', testId: 'nav-registrations' },
+        { to: 'history', labelKey: 'app.nav.history', testId: 'nav-history' },
+        { to: 'live', labelKey: 'app.nav.live', testId: 'nav-live' },
+        ...(auth.user.roles.includes('instructor') ? [{ to: 'teach', labelKey: 'app.nav.teach', testId: 'nav-teach' }] : []),
+        { to: 'calendar', labelKey: 'app.nav.calendar', testId: 'nav-calendar' },
+        ...(isAdmin ? [{ to: 'admin', labelKey: 'app.nav.admin', testId: 'nav-admin' }] : []),
+      ];
 
   return (
     <div className="app">
-      <nav className="topbar">
-        <span className="brand">Conversation practice</span>
-        {!inCall && (
-          <>
-            {link('slots', 'Slots', 'nav-slots')}
-            {link('private', 'Private session', 'nav-private')}
-            {link('registrations', 'My registrations', 'nav-registrations')}
-            {link('history', 'My sessions', 'nav-history')}
-            {link('live', 'Live courses', 'nav-live')}
-            {auth.user.roles.includes('instructor') && link('teach', 'Teach', 'nav-teach')}
-            {link('calendar', 'Calendar', 'nav-calendar')}
-            {isAdmin && link('admin', 'Admin', 'nav-admin')}
-          </>
-        )}
-        <span className="spacer" />
-        <span className="user" data-testid="current-user" data-user-id={auth.user.id}>
-          {auth.user.name}
-          {isAdmin && <span className="badge">admin</span>}
-          {auth.user.tier === 'premium' && <span className="badge">premium</span>}
-        </span>
-        <button className="link" data-testid="sign-out" onClick={signOut}>
-          Sign out
-        </button>
-      </nav>
+      <TopBar user={auth.user} nav={nav} active={page} onNavigate={() => setPhase((p) => (p.kind === 'recap' ? { kind: 'browse' } : p))} onSignOut={signOut} />
 
       {phase.kind === 'browse' && liveRoom !== null && (
         <JoinLivePage key={liveRoom} sessionId={decodeURIComponent(liveRoom)} user={auth.user} onLeave={() => navigate('live')} />

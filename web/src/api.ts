@@ -1,4 +1,6 @@
 import type {
+  AdminListSlotsQuery,
+  AdminSlot,
   AuthConfig,
   CompleteRecordingBody,
   ConsentBody,
@@ -13,6 +15,7 @@ import type {
   Page,
   PartUrl,
   PartUrlBody,
+  PatchSlotBody,
   Rating,
   RatingBody,
   Recording,
@@ -37,6 +40,8 @@ export class ApiError extends Error {
     readonly requestId?: string,
     /** From `Retry-After` on 429 answers: how long to wait before trying again, in seconds. */
     readonly retryAfterSeconds?: number,
+    /** The error body's `details` (e.g. `{ limit: 3 }`), which some translated sentences quote. */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -64,24 +69,44 @@ function withQuery(path: string, query?: Query): string {
   return qs ? `${path}?${qs}` : path;
 }
 
+/** Attempts of an idempotent POST: the first, then retries with the same `Idempotency-Key`. */
+const IDEMPOTENT_ATTEMPTS = 3;
+
 /**
  * Calls the API with the stored token and parses JSON.
+ * With `idempotent`, the request carries an `Idempotency-Key` (one per call) and is retried with
+ * the same key when the network failed or the service answered 503 (after its `Retry-After`, 5 s
+ * at most): the service runs it once and answers every retry as it answered the first (issue 13),
+ * so a registration whose answer was lost is not refused as a duplicate.
  * @throws ApiError with the body's code/message, or `NETWORK_ERROR` when the request failed.
  */
-export async function request<T>(method: string, path: string, opts: { body?: unknown; query?: Query; token?: string | null } = {}): Promise<T> {
+export async function request<T>(
+  method: string,
+  path: string,
+  opts: { body?: unknown; query?: Query; token?: string | null; idempotent?: boolean } = {},
+): Promise<T> {
   const token = opts.token === undefined ? tokenStore.get() : opts.token;
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  let res: Response;
-  try {
-    res = await fetch(withQuery(path, opts.query), {
-      method,
-      headers,
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-    });
-  } catch (err) {
-    throw new ApiError(0, 'NETWORK_ERROR', `Cannot reach the server (${(err as Error).message})`);
+  if (opts.idempotent) headers['idempotency-key'] = crypto.randomUUID();
+  const attempts = opts.idempotent ? IDEMPOTENT_ATTEMPTS : 1;
+  let res: Response | null = null;
+  for (let attempt = 1; ; attempt++) {
+    let waitSeconds = 1;
+    try {
+      res = await fetch(withQuery(path, opts.query), {
+        method,
+        headers,
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      });
+      if (res.status !== 503 || attempt >= attempts) break;
+      const retryAfter = Number(res.headers.get('retry-after'));
+      if (Number.isFinite(retryAfter) && retryAfter > 0) waitSeconds = Math.min(retryAfter, 5);
+    } catch (err) {
+      if (attempt >= attempts) throw new ApiError(0, 'NETWORK_ERROR', `Cannot reach the server (${(err as Error).message})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, waitSeconds * 1000));
   }
   const text = await res.text();
   let data: unknown = null;
@@ -102,6 +127,7 @@ export async function request<T>(method: string, path: string, opts: { body?: un
       e?.message ?? (res.statusText || 'Request failed'),
       e?.requestId,
       Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0 ? retryAfterSeconds : undefined,
+      e?.details && typeof e.details === 'object' ? (e.details as Record<string, unknown>) : undefined,
     );
   }
   return data as T;
@@ -129,7 +155,11 @@ export const api = {
   listSlots: (filters: SlotFilters, cursor?: string | null, limit = 20) =>
     request<Page<Slot>>('GET', '/api/slots', { query: { ...filters, cursor, limit } }),
   createSlot: (slot: CreateSlotBody) => request<Slot>('POST', '/api/slots', { body: slot }),
-  register: (slotId: string) => request<Registration>('POST', `/api/slots/${encodeURIComponent(slotId)}/registrations`, { body: {} }),
+  /** Admin: upcoming slots, active or not, with registrations, capacity and series (`GET /api/admin/slots`). */
+  adminSlots: (query: AdminListSlotsQuery) => request<Page<AdminSlot>>('GET', '/api/admin/slots', { query: { ...query } }),
+  /** Admin: edits a slot while its registration is open, or (de)activates it (`PATCH /api/slots/{id}`). */
+  updateSlot: (id: string, patch: PatchSlotBody) => request<Slot>('PATCH', `/api/slots/${encodeURIComponent(id)}`, { body: patch }),
+  register: (slotId: string) => request<Registration>('POST', `/api/slots/${encodeURIComponent(slotId)}/registrations`, { body: {}, idempotent: true }),
 
   listRegistrations: (cursor?: string | null) => request<Page<Registration>>('GET', '/api/registrations', { query: { cursor } }),
   cancelRegistration: (id: string) => request<unknown>('DELETE', `/api/registrations/${encodeURIComponent(id)}`),
@@ -148,7 +178,7 @@ export const api = {
   leaveSession: (id: string) => request<Session>('POST', sessionPath(id, 'leave'), { body: {} }),
 
   /** Creates a private session; the caller becomes its host (seed 002 AC2). */
-  createPrivateSession: (input: CreateSessionBody) => request<Session>('POST', '/api/sessions', { body: input }),
+  createPrivateSession: (input: CreateSessionBody) => request<Session>('POST', '/api/sessions', { body: input, idempotent: true }),
   /** Joins a private session by its invite code (201 new member, 200 already a member). */
   joinByCode: (inviteCode: string, recordingConsent: boolean) =>
     request<Session>('POST', '/api/sessions/join', { body: { inviteCode, recordingConsent } satisfies JoinSessionBody }),

@@ -1,7 +1,12 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
+import './i18n/index.ts';
+import { installTheme } from './theme.ts';
 import './styles.css';
+
+// The theme before the first paint: no flash of the wrong one.
+installTheme();
 
 // Shared invite links are `/join/CODE` (the server answers every page path with the app): turn
 // them into the app's own route, which opens the join form with the code filled in.

@@ -8,7 +8,7 @@ import type { CefrLevel } from '../../src/protocol/common.ts';
 export type { CefrLevel, ErrorBody, Page } from '../../src/protocol/common.ts';
 export type { AuthConfig, DevToken, DevTokenBody, User } from '../../src/protocol/auth.ts';
 export type { IceServersResponse } from '../../src/protocol/ice.ts';
-export type { CreateSlotBody, Recurrence, Slot } from '../../src/protocol/slots.ts';
+export type { AdminListSlotsQuery, AdminSlot, CreateSlotBody, PatchSlotBody, Recurrence, Slot, SlotSeriesSummary } from '../../src/protocol/slots.ts';
 export type { Registration, RegistrationStatus } from '../../src/protocol/registrations.ts';
 export type {
   ConsentBody,

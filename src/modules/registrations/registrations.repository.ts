@@ -188,6 +188,19 @@ export const registrationsRepository = {
     if (ids.length) await db.update(registrations).set({ remindedAt: now }).where(inArray(registrations.id, ids));
   },
 
+  /**
+   * Cancels the `registered` registrations of some slots (deactivated by an admin), noting why in
+   * `unmatchedReason`. @returns the cancelled registrations with their slot.
+   */
+  async cancelRegisteredForSlots(db: Executor, slotIds: string[], reason: string, now: Date): Promise<RegistrationRow[]> {
+    if (slotIds.length === 0) return [];
+    return db
+      .update(registrations)
+      .set({ status: 'cancelled', cancelledAt: now, unmatchedReason: reason })
+      .where(and(inArray(registrations.timeSlotId, slotIds), eq(registrations.status, 'registered')))
+      .returning();
+  },
+
   /** Deletes every registration of a user. @returns how many. */
   async deleteForUser(db: Executor, userId: string): Promise<number> {
     const deleted = await db.delete(registrations).where(eq(registrations.userId, userId)).returning({ id: registrations.id });

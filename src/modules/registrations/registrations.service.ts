@@ -23,6 +23,9 @@ export type SlotFacts = RegistrationFacts['slot'] & { id: string };
 /** Due reminders handled per transaction by `sendReminders`. */
 const REMINDER_BATCH = 500;
 
+/** `unmatchedReason` of registrations cancelled because their slot was deactivated. */
+export const SLOT_DEACTIVATED = 'SLOT_DEACTIVATED';
+
 /** At most this many active registrations per user (seed 000 §5.1, §7.3). */
 export const MAX_ACTIVE_REGISTRATIONS = 3;
 
@@ -212,6 +215,19 @@ export class RegistrationsService {
       sent += batch;
       if (batch < REMINDER_BATCH) return sent;
     }
+  }
+
+  /**
+   * An admin deactivated `slots` (the slots module's deactivation hook, in its transaction): their
+   * `registered` registrations are cancelled, each with `registration.cancelled` and reason
+   * `slot_deactivated` (seed 000 §4.1 `isActive`); the learners' lists say `SLOT_DEACTIVATED`.
+   * @returns how many were cancelled.
+   */
+  async cancelForDeactivatedSlots(tx: Executor, slots: readonly SlotFacts[], now: Date): Promise<number> {
+    const slotOf = new Map(slots.map((slot) => [slot.id, slot]));
+    const cancelled = await registrationsRepository.cancelRegisteredForSlots(tx, [...slotOf.keys()], SLOT_DEACTIVATED, now);
+    await this.outbox.recordMany(tx, cancelled.map((r) => registrationCancelled({ ...r, slot: slotOf.get(r.timeSlotId)! }, 'slot_deactivated', now)));
+    return cancelled.length;
   }
 
   /** Erases a user's registrations (seed 000 §6.3 `user.deleted`), in the erasure's transaction. @returns how many. */

@@ -21,17 +21,37 @@ export interface SlotFilter {
   limit: number;
 }
 
+/** Filters of `GET /api/admin/slots`; `active` undefined: both. */
+export interface AdminSlotFilter {
+  targetLanguageCode?: string;
+  level?: string;
+  from: Date;
+  to?: Date;
+  active?: boolean;
+  seriesId?: string;
+  after?: { startTime: Date; id: string };
+  limit: number;
+}
+
+/** A slot for admins: counts and its series rule (`null` for a one-off slot). */
+export interface AdminSlotRow extends SlotListRow {
+  series: SeriesRow | null;
+}
+
+/** Fields an admin edit may set on a slot (seed 000 §4.1). */
+export type SlotEdit = Partial<Pick<SlotRow, 'startTime' | 'durationMinutes' | 'maxParticipants' | 'minParticipants' | 'targetLanguageCode' | 'level'>>;
+/** Fields an admin edit may set on a series rule. */
+export type SeriesEdit = Partial<Pick<SeriesRow, 'durationMinutes' | 'maxParticipants' | 'minParticipants' | 'targetLanguageCode' | 'level'>>;
+
 const ACTIVE_REGISTRATION = sql`${registrations.status} <> 'cancelled'`;
 
+// Correlated subqueries are written with explicit aliases: drizzle renders bare column names there.
+const REGISTERED_COUNT = sql<number>`(select count(*)::int from registrations r where r.time_slot_id = time_slots.id and r.status <> 'cancelled')`;
+const myRegistration = (userId: string) =>
+  sql<string | null>`(select r.id from registrations r where r.time_slot_id = time_slots.id and r.user_id = ${userId} and r.status <> 'cancelled' limit 1)`;
+
 function selectWithCounts(db: Executor, userId: string) {
-  return db
-    .select({
-      slot: timeSlots,
-      // Correlated subqueries are written with explicit aliases: drizzle renders bare column names there.
-      registeredCount: sql<number>`(select count(*)::int from registrations r where r.time_slot_id = time_slots.id and r.status <> 'cancelled')`,
-      myRegistrationId: sql<string | null>`(select r.id from registrations r where r.time_slot_id = time_slots.id and r.user_id = ${userId} and r.status <> 'cancelled' limit 1)`,
-    })
-    .from(timeSlots);
+  return db.select({ slot: timeSlots, registeredCount: REGISTERED_COUNT, myRegistrationId: myRegistration(userId) }).from(timeSlots);
 }
 
 function toListRow(r: { slot: SlotRow; registeredCount: number; myRegistrationId: string | null }): SlotListRow {
@@ -93,18 +113,63 @@ export const slotsRepository = {
     return Number(row?.n ?? 0);
   },
 
-  async setActive(db: Executor, id: string, isActive: boolean, now: Date): Promise<SlotRow | undefined> {
-    const [row] = await db.update(timeSlots).set({ isActive, updatedAt: now }).where(eq(timeSlots.id, id)).returning();
+  /** Locks slots until the transaction ends, by start (edits and (de)activation of a series). */
+  async lockOpenSeriesOccurrences(db: Executor, seriesId: string, from: Date, startsAfter: Date): Promise<SlotRow[]> {
+    return db
+      .select()
+      .from(timeSlots)
+      .where(and(eq(timeSlots.seriesId, seriesId), gte(timeSlots.startTime, from), gt(timeSlots.startTime, startsAfter), isNull(timeSlots.matchedAt)))
+      .orderBy(asc(timeSlots.startTime))
+      .for('update');
+  },
+
+  /** Live registrations per slot (those not cancelled); slots without any are absent. */
+  async countActiveRegistrationsBySlot(db: Executor, slotIds: string[]): Promise<Map<string, number>> {
+    if (slotIds.length === 0) return new Map();
+    const rows = await db
+      .select({ slotId: registrations.timeSlotId, n: count() })
+      .from(registrations)
+      .where(and(inArray(registrations.timeSlotId, slotIds), ACTIVE_REGISTRATION))
+      .groupBy(registrations.timeSlotId);
+    return new Map(rows.map((r) => [r.slotId, Number(r.n)]));
+  },
+
+  /** Sets the same fields on several slots. @returns the updated rows. */
+  async updateSlots(db: Executor, ids: string[], fields: SlotEdit & { isActive?: boolean }, now: Date): Promise<SlotRow[]> {
+    if (ids.length === 0) return [];
+    return db.update(timeSlots).set({ ...fields, updatedAt: now }).where(inArray(timeSlots.id, ids)).returning();
+  },
+
+  /** Sets fields of a series rule (the generator's template for later occurrences). */
+  async updateSeries(db: Executor, id: string, fields: SeriesEdit & { isActive?: boolean }, now: Date): Promise<void> {
+    await db.update(slotSeries).set({ ...fields, updatedAt: now }).where(eq(slotSeries.id, id));
+  },
+
+  async findSeries(db: Executor, id: string): Promise<SeriesRow | undefined> {
+    const [row] = await db.select().from(slotSeries).where(eq(slotSeries.id, id));
     return row;
   },
 
-  /** Deactivates a series and its occurrences from `from` on. */
-  async deactivateSeries(db: Executor, seriesId: string, from: Date, now: Date): Promise<void> {
-    await db.update(slotSeries).set({ isActive: false, updatedAt: now }).where(eq(slotSeries.id, seriesId));
-    await db
-      .update(timeSlots)
-      .set({ isActive: false, updatedAt: now })
-      .where(and(eq(timeSlots.seriesId, seriesId), gte(timeSlots.startTime, from)));
+  /** Upcoming slots for admins, active or not, with registration counts and their series, by start (keyset). */
+  async listForAdmin(db: Executor, filter: AdminSlotFilter, userId: string): Promise<AdminSlotRow[]> {
+    const conditions = [gte(timeSlots.startTime, filter.from)];
+    if (filter.targetLanguageCode) conditions.push(eq(timeSlots.targetLanguageCode, filter.targetLanguageCode));
+    if (filter.level) conditions.push(eq(timeSlots.level, filter.level));
+    if (filter.to) conditions.push(lte(timeSlots.startTime, filter.to));
+    if (filter.active !== undefined) conditions.push(eq(timeSlots.isActive, filter.active));
+    if (filter.seriesId) conditions.push(eq(timeSlots.seriesId, filter.seriesId));
+    if (filter.after) {
+      const after = filter.after;
+      conditions.push(or(gt(timeSlots.startTime, after.startTime), and(eq(timeSlots.startTime, after.startTime), gt(timeSlots.id, after.id)))!);
+    }
+    const rows = await db
+      .select({ slot: timeSlots, series: slotSeries, registeredCount: REGISTERED_COUNT, myRegistrationId: myRegistration(userId) })
+      .from(timeSlots)
+      .leftJoin(slotSeries, eq(slotSeries.id, timeSlots.seriesId))
+      .where(and(...conditions))
+      .orderBy(asc(timeSlots.startTime), asc(timeSlots.id))
+      .limit(filter.limit);
+    return rows.map((r) => ({ ...toListRow(r), series: r.series }));
   },
 
   async listActiveRecurringSeries(db: Executor): Promise<SeriesRow[]> {

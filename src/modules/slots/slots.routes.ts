@@ -4,7 +4,7 @@ import type { Clock } from '../../shared/clock.ts';
 import { currentUser } from '../../http/auth.ts';
 import { errorResponses } from '../../http/schemas.ts';
 import type { SlotsService } from './slots.service.ts';
-import { CreateSlotBody, ListSlotsQuery, PatchSlotBody, SlotPage, SlotParams, SlotSchema } from './slots.schemas.ts';
+import { AdminListSlotsQuery, AdminSlotPage, CreateSlotBody, ListSlotsQuery, PatchSlotBody, SlotPage, SlotParams, SlotSchema } from './slots.schemas.ts';
 
 /** `/api/slots` routes (seed 000 §2.1, §3.1; DESIGN 4.6). Thin: validation here, rules in SlotsService. */
 export async function slotsRoutes(app: FastifyInstance, deps: { slots: SlotsService; clock: Clock }): Promise<void> {
@@ -32,13 +32,24 @@ export async function slotsRoutes(app: FastifyInstance, deps: { slots: SlotsServ
     {
       schema: {
         tags: ['slots'],
-        summary: 'Activate or deactivate a slot, or its series from this slot on (admin)',
+        summary: 'Edit a slot while its registration is open, or (de)activate it; with scope "series", its series from this slot on (admin)',
         params: SlotParams,
         body: PatchSlotBody,
         response: { 200: SlotSchema, ...errorResponses },
       },
     },
-    async (request) =>
-      deps.slots.setActive(currentUser(request), request.params.id, request.body.isActive, request.body.scope ?? 'slot', deps.clock.now()),
+    async (request) => deps.slots.updateSlot(currentUser(request), request.params.id, request.body, deps.clock.now()),
+  );
+  r.get(
+    '/api/admin/slots',
+    {
+      schema: {
+        tags: ['slots'],
+        summary: 'Upcoming slots, active and inactive, with registrations, capacity and series (admin)',
+        querystring: AdminListSlotsQuery,
+        response: { 200: AdminSlotPage, ...errorResponses },
+      },
+    },
+    async (request) => deps.slots.listForAdmin(currentUser(request), request.query, deps.clock.now()),
   );
 }

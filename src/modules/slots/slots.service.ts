@@ -1,19 +1,22 @@
 import crypto from 'node:crypto';
 import type { RuleSettings } from '../../config.ts';
 import type { Executor } from '../../db/client.ts';
-import type { Slot } from '../../protocol/slots.ts';
-import { AppError } from '../../shared/errors.ts';
+import type { AdminListSlotsQuery, AdminSlot, PatchSlotBody, Slot } from '../../protocol/slots.ts';
 import { decodeCursor, encodeCursor } from '../../shared/pagination.ts';
 import { requireAdmin, type AuthUser } from '../auth/auth.service.ts';
 import { isValidTimeZone, localTimeOf, occurrencesBetween, type Recurrence } from './slot-generation.ts';
-import { slotsRepository, type SlotListRow, type SlotRow } from './slots.repository.ts';
+import { isRegistrationOpen, updateSlot, type SlotDeactivationHook } from './slot-admin.ts';
+import { MAX_SESSION_SIZE } from './slot-limits.ts';
+import { SlotErrors } from './slots.errors.ts';
+import { slotsRepository, type AdminSlotRow, type SlotListRow, type SlotRow } from './slots.repository.ts';
+
+export type { SlotDeactivationHook } from './slot-admin.ts';
 
 /** CEFR levels (seed 001). */
 export const CEFR_LEVELS = ['A1', 'A2', 'B1', 'B2', 'C1', 'C2'] as const;
 export type CefrLevel = (typeof CEFR_LEVELS)[number];
 
-/** Largest group of one session (full mesh, DESIGN 2). */
-export const MAX_SESSION_SIZE = 8;
+export { MAX_SESSION_SIZE } from './slot-limits.ts';
 
 /** Input of `POST /api/slots` (seed 000 §2.1, seed 001). */
 export interface CreateSlotInput {
@@ -49,6 +52,8 @@ export interface ListSlotsQuery {
  * generator that keeps recurring slots materialised `RULES_SLOT_HORIZON` ahead (seed 000 §5.1).
  */
 export class SlotsService {
+  private readonly deactivationHooks = new Set<SlotDeactivationHook>();
+
   constructor(
     private readonly db: Executor,
     private readonly rules: RuleSettings,
@@ -72,7 +77,7 @@ export class SlotsService {
     if (!isValidTimeZone(timeZone)) problems.push(`timeZone "${timeZone}" is not an IANA time zone`);
     if (minParticipants > maxParticipants) problems.push('minParticipants cannot exceed maxParticipants');
     if (minParticipants > MAX_SESSION_SIZE) problems.push(`minParticipants cannot exceed ${MAX_SESSION_SIZE} (largest session)`);
-    if (problems.length) throw new AppError('validation', 'INVALID_SLOT', problems.join('; '), { problems });
+    if (problems.length) throw SlotErrors.invalid(problems);
 
     const seriesId = recurrence === 'once' ? null : crypto.randomUUID();
     const base = {
@@ -136,35 +141,62 @@ export class SlotsService {
       },
       user.id,
     );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((r) => this.toView(r)),
-      nextCursor: rows.length > limit && last ? encodeCursor({ at: last.startTime.toISOString(), id: last.id }) : null,
-    };
+    return byStartTime(rows, limit, (r) => this.toView(r));
   }
 
   /** @throws AppError `not_found`/`SLOT_NOT_FOUND`. */
   async getSlot(user: AuthUser, id: string, _now: Date): Promise<SlotView> {
     const row = await slotsRepository.findWithCounts(this.db, id, user.id);
-    if (!row) throw new AppError('not_found', 'SLOT_NOT_FOUND', 'No such time slot');
+    if (!row) throw SlotErrors.notFound();
     return this.toView(row);
   }
 
   /**
-   * Activates or deactivates a slot; with `scope: 'series'` the whole series from this slot on.
-   * @throws AppError `forbidden`/`ADMIN_ONLY`, `not_found`/`SLOT_NOT_FOUND`.
+   * `PATCH /api/slots/{id}` (admin): edits the slot while its registration is open and/or
+   * (de)activates it, alone or with its series from this occurrence on (`slot-admin.ts`).
+   * Deactivation runs the hooks of `onDeactivation` in the same transaction.
+   * @throws AppError forbidden/ADMIN_ONLY and those of `updateSlot`.
    */
-  async setActive(user: AuthUser, id: string, isActive: boolean, scope: 'slot' | 'series', now: Date): Promise<SlotView> {
+  async updateSlot(user: AuthUser, id: string, patch: PatchSlotBody, now: Date): Promise<SlotView> {
     requireAdmin(user, 'change time slots');
-    const slot = await slotsRepository.findById(this.db, id);
-    if (!slot) throw new AppError('not_found', 'SLOT_NOT_FOUND', 'No such time slot');
-    if (scope === 'series' && slot.seriesId && !isActive) {
-      await this.db.transaction((tx) => slotsRepository.deactivateSeries(tx, slot.seriesId!, slot.startTime, now));
-    } else {
-      await slotsRepository.setActive(this.db, id, isActive, now);
-    }
+    await updateSlot({ db: this.db, rules: this.rules, deactivationHooks: this.deactivationHooks }, id, patch, now);
     return this.getSlot(user, id, now);
+  }
+
+  /**
+   * Runs `hook` inside every transaction that deactivates slots (the registrations module cancels
+   * their registrations there). @returns the unregister function.
+   */
+  onDeactivation(hook: SlotDeactivationHook): () => void {
+    this.deactivationHooks.add(hook);
+    return () => this.deactivationHooks.delete(hook);
+  }
+
+  /**
+   * `GET /api/admin/slots`: upcoming slots (from `from`, default now), active and inactive, with
+   * registrations, capacity and their series, by start time.
+   * @throws AppError forbidden/ADMIN_ONLY, validation/INVALID_CURSOR.
+   */
+  async listForAdmin(user: AuthUser, query: AdminListSlotsQuery, now: Date): Promise<{ items: AdminSlot[]; nextCursor: string | null }> {
+    requireAdmin(user, 'administer time slots');
+    const limit = query.limit ?? 20;
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const status = query.status ?? 'all';
+    const rows = await slotsRepository.listForAdmin(
+      this.db,
+      {
+        targetLanguageCode: query.targetLanguageCode,
+        level: query.level,
+        from: query.from ? new Date(query.from) : now,
+        to: query.to ? new Date(query.to) : undefined,
+        active: status === 'all' ? undefined : status === 'active',
+        seriesId: query.seriesId,
+        after: after ? { startTime: new Date(after.at), id: after.id } : undefined,
+        limit: limit + 1,
+      },
+      user.id,
+    );
+    return byStartTime(rows, limit, (r) => this.toAdminView(r, now));
   }
 
   /**
@@ -205,7 +237,6 @@ export class SlotsService {
     return created;
   }
 
-  /** Locks a slot inside the caller's transaction (registration capacity). */
   /**
    * The slots module's share of a user's erasure (seed 000 §6.3): slots an erased admin created
    * stay offered, their creator recorded as `erased-user`.
@@ -214,6 +245,7 @@ export class SlotsService {
     return slotsRepository.forgetCreator(tx, userId, 'erased-user');
   }
 
+  /** Locks a slot inside the caller's transaction (registration capacity). */
   lockSlot(tx: Executor, id: string): Promise<SlotRow | undefined> {
     return slotsRepository.lockById(tx, id);
   }
@@ -238,6 +270,17 @@ export class SlotsService {
     return slotsRepository.markMatched(tx, ids, now);
   }
 
+  private toAdminView(row: AdminSlotRow, now: Date): AdminSlot {
+    const s = row.series;
+    return {
+      ...this.toView(row),
+      registrationOpen: isRegistrationOpen(row, now, this.rules.registrationCutoffMs),
+      series: s
+        ? { id: s.id, recurrence: s.recurrence, localTime: s.localTime, timeZone: s.timeZone, firstStartTime: s.firstStartTime.toISOString(), isActive: s.isActive }
+        : null,
+    };
+  }
+
   private toView(row: SlotListRow): SlotView {
     return {
       id: row.id,
@@ -259,4 +302,17 @@ export class SlotsService {
       createdAt: row.createdAt.toISOString(),
     };
   }
+}
+
+/**
+ * A page of `limit` slots out of `rows` (fetched with `limit + 1`: one more tells there is a next
+ * page), with the keyset cursor of the last one (start time, id).
+ */
+function byStartTime<R extends { startTime: Date; id: string }, V>(rows: R[], limit: number, view: (row: R) => V): { items: V[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(view),
+    nextCursor: rows.length > limit && last ? encodeCursor({ at: last.startTime.toISOString(), id: last.id }) : null,
+  };
 }

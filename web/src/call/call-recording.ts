@@ -7,6 +7,7 @@
  */
 import { api } from '../api.ts';
 import type { ServerMessage } from '../types.ts';
+import { MicrophoneFeed } from './mic-feed.ts';
 import { VoiceRecorder, type RecorderState } from './voice-recorder.ts';
 
 /** What the call screen renders of recording. */
@@ -31,6 +32,9 @@ export class CallRecording {
   private readonly others = new Set<string>();
   private error: unknown = null;
   private busy = false;
+  private track: MediaStreamTrack | null;
+  /** What the recorder records: our microphone through a graph that survives a device switch. */
+  private feed: MicrophoneFeed | null = null;
 
   constructor(
     private readonly opts: {
@@ -43,6 +47,16 @@ export class CallRecording {
     },
   ) {
     this.consent = opts.consent;
+    this.track = opts.track;
+  }
+
+  /**
+   * The user switched microphone: a recording under way goes on with the new one, in the same
+   * file (`MicrophoneFeed`); later recordings start on it.
+   */
+  replaceTrack(track: MediaStreamTrack): void {
+    this.track = track;
+    this.feed?.replace(track);
   }
 
   view(): RecordingView {
@@ -89,7 +103,9 @@ export class CallRecording {
   finish(): void {
     this.ended = true;
     this.others.clear();
-    void this.recorder?.finish();
+    const feed = this.feed;
+    this.feed = null;
+    void (this.recorder?.finish() ?? Promise.resolve()).finally(() => feed?.close());
   }
 
   /** "Stop recording me": the capture stops at once, then consent is withdrawn (the server deletes the uploads). */
@@ -104,9 +120,10 @@ export class CallRecording {
   }
 
   private startIfConsenting(): void {
-    if (!this.consent || !this.active || this.ended || !this.opts.track) return;
+    if (!this.consent || !this.active || this.ended || !this.track) return;
     if (this.recorder && (this.recorder.capturing || this.recorder.state.status === 'finishing')) return;
-    const recorder = new VoiceRecorder({ sessionId: this.opts.sessionId, track: this.opts.track, onChange: () => this.opts.onChange() });
+    if (!this.feed && MicrophoneFeed.supported()) this.feed = new MicrophoneFeed(this.track);
+    const recorder = new VoiceRecorder({ sessionId: this.opts.sessionId, track: this.feed?.track ?? this.track, onChange: () => this.opts.onChange() });
     this.recorder = recorder;
     void recorder.start();
     this.opts.onChange();

@@ -1,6 +1,8 @@
 /** The state of a call as the screen renders it (`CallController.getState()`). */
+import type { Message } from '../i18n/message.ts';
 import type { Session } from '../types.ts';
 import type { RecordingView } from './call-recording.ts';
+import type { DeviceChoice, DeviceKind } from './devices.ts';
 import type { ParticipantView } from './peer-connection.ts';
 
 /** `connecting` until the first socket opens; `reconnecting` while signaling is down; `ended` for good. */
@@ -9,7 +11,7 @@ export type CallStatus = 'connecting' | 'connected' | 'reconnecting' | 'ended';
 /** A short-lived announcement. */
 export interface Toast {
   id: number;
-  text: string;
+  message: Message;
 }
 
 /** Everything the call screen renders; replaced (never mutated) on each change. */
@@ -26,8 +28,8 @@ export interface CallState {
   selfSpeaking: boolean;
   /** The remote participants, in the order they appeared. */
   participants: ParticipantView[];
-  /** Recent events in words ("Ana joined"), newest last. */
-  notices: string[];
+  /** Recent events to put in words ("Ana joined"), newest last. */
+  notices: Message[];
   /** Short-lived announcements ("Ana is now the host"), removed after a few seconds. */
   toasts: Toast[];
   /** While `reconnecting`: the attempt number and when the next one starts (ms since epoch, browser clock). */
@@ -35,7 +37,14 @@ export interface CallState {
   /** Set when `status` is `ended`: an end reason code (DESIGN 2) or `null` when we left or lost the connection. */
   endReason: string | null;
   /** Set when the call ended for a reason other than the session's end (lost connection, replaced...). */
-  endMessage: string | null;
+  endMessage: Message | null;
   /** Who is being recorded, and our own recording (`call-recording.ts`). */
   recording: RecordingView;
+  /** Our camera and microphone for the preview tile: a new stream object after each device switch. */
+  localPreview: MediaStream | null;
+  /** The devices in use (what the pickers show) and the speaker remote audio plays on. */
+  devices: DeviceChoice;
+  /** A device switch under way, or the last one's failure. */
+  switchingDevice: DeviceKind | null;
+  deviceError: unknown;
 }

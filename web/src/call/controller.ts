@@ -1,9 +1,12 @@
 import { api } from '../api.ts';
-import { leftReasonText } from '../format.ts';
+import { leftReasonKey } from '../format.ts';
+import { errorMessage } from '../i18n/errors.ts';
+import { msg, type Message } from '../i18n/message.ts';
 import type { ServerMessage, Session, User } from '../types.ts';
 import { CallRecording } from './call-recording.ts';
 import type { CallState } from './call-state.ts';
 import { CallDebug } from './debug.ts';
+import { deviceOf, openDevice, rememberDevice, type DeviceChoice } from './devices.ts';
 import { CallMesh } from './mesh.ts';
 import { ReconnectingSocket } from './reconnecting-socket.ts';
 import { ChangeThrottle, VoiceActivityDetector } from './voice-activity.ts';
@@ -12,6 +15,8 @@ const MAX_NOTICES = 5;
 const TOAST_MS = 6000;
 /** Speaking changes are sent at most this often (ms). */
 const SPEAKING_MIN_INTERVAL_MS = 400;
+/** Each connection's quality is re-assessed this often, from its own stats (ms). */
+const QUALITY_SAMPLE_MS = 2000;
 
 /** What a call needs: who we are, the session, our media and how to get ICE servers. */
 export interface CallOptions {
@@ -24,6 +29,8 @@ export interface CallOptions {
   cameraEnabled: boolean;
   /** Our recording consent as chosen before joining (seed 000 §5.4). */
   recordingConsent: boolean;
+  /** The speaker chosen in the waiting room (`setSinkId`), if any. */
+  speakerId?: string;
 }
 
 /**
@@ -44,6 +51,7 @@ export class CallController {
   private voice: VoiceActivityDetector | null = null;
   private readonly speakingThrottle: ChangeThrottle;
   private readonly recording: CallRecording;
+  private qualityTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly opts: CallOptions) {
     this.recording = new CallRecording({
@@ -69,6 +77,14 @@ export class CallController {
       endReason: null,
       endMessage: null,
       recording: this.recording.view(),
+      localPreview: opts.localStream,
+      devices: {
+        audioinput: deviceOf(opts.localStream?.getAudioTracks()[0]),
+        videoinput: deviceOf(opts.localStream?.getVideoTracks()[0]),
+        audiooutput: opts.speakerId,
+      },
+      switchingDevice: null,
+      deviceError: null,
     };
     this.applyTrackState();
     for (const p of opts.session.participants) this.names.set(p.userId, p.displayName);
@@ -99,6 +115,7 @@ export class CallController {
       hostUserId: () => this.state.hostUserId,
       voice: () => this.voice,
       recording: () => this.state.recording,
+      localTrackIds: () => this.opts.localStream?.getTracks().map((t) => t.id) ?? [],
     });
   }
 
@@ -116,14 +133,9 @@ export class CallController {
   start(): void {
     this.debug.install();
     const track = this.opts.localStream?.getAudioTracks()[0];
-    if (track) {
-      this.voice = new VoiceActivityDetector(track, (speaking) => {
-        this.update({ selfSpeaking: speaking });
-        this.speakingThrottle.push(speaking);
-      });
-      this.voice.start();
-    }
+    if (track) this.listenToVoice(track);
     this.signaling.start();
+    this.qualityTimer = setInterval(() => void this.mesh.sampleQuality(), QUALITY_SAMPLE_MS);
     if (this.opts.session.status === 'active') this.recording.sessionActive();
   }
 
@@ -158,6 +170,54 @@ export class CallController {
     this.update({ cameraEnabled: !this.state.cameraEnabled });
     this.applyTrackState();
     this.sendMediaState();
+  }
+
+  /**
+   * Switches camera or microphone during the call: opens the chosen device, sends its track on
+   * every peer connection with `RTCRtpSender.replaceTrack` (same kind: no renegotiation, the mesh
+   * stays connected), and stops the old one. A recording under way goes on with the new
+   * microphone, in the same file (`MicrophoneFeed`). The choice is remembered for next time.
+   * A device that cannot be opened leaves everything as it was (`deviceError`).
+   */
+  async switchDevice(kind: 'audioinput' | 'videoinput', deviceId: string): Promise<void> {
+    const stream = this.opts.localStream;
+    const mediaKind = kind === 'audioinput' ? 'audio' : 'video';
+    const old = stream?.getTracks().find((t) => t.kind === mediaKind) ?? null;
+    if (!stream || !old || this.state.status === 'ended') return;
+    this.update({ switchingDevice: kind, deviceError: null });
+    let track: MediaStreamTrack;
+    try {
+      track = await openDevice(kind, deviceId);
+    } catch (err) {
+      this.update({ switchingDevice: null, deviceError: err });
+      return;
+    }
+    if (this.ended) {
+      track.stop();
+      return;
+    }
+    track.enabled = mediaKind === 'audio' ? this.state.micEnabled : this.state.cameraEnabled;
+    await this.mesh.replaceTrack(old, track);
+    stream.removeTrack(old);
+    stream.addTrack(track);
+    old.stop();
+    if (mediaKind === 'audio') {
+      this.voice?.stop();
+      this.listenToVoice(track);
+      this.recording.replaceTrack(track);
+    }
+    rememberDevice(kind, deviceOf(track) ?? deviceId);
+    this.update({
+      switchingDevice: null,
+      localPreview: new MediaStream(stream.getTracks()),
+      devices: { ...this.state.devices, [kind]: deviceOf(track) ?? deviceId },
+    });
+  }
+
+  /** Plays the others on another speaker (the tiles call `setSinkId`); remembered for next time. */
+  setSpeaker(deviceId: string): void {
+    rememberDevice('audiooutput', deviceId);
+    this.update({ devices: { ...this.state.devices, audiooutput: deviceId } satisfies DeviceChoice });
   }
 
   /** Host of a waiting private session: starts it for everyone. @throws ApiError */
@@ -207,6 +267,7 @@ export class CallController {
     this.recording.finish();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    clearInterval(this.qualityTimer);
     this.speakingThrottle.stop();
     this.voice?.stop();
     this.voice = null;
@@ -242,22 +303,22 @@ export class CallController {
       }
       case 'participant-joined':
         this.names.set(message.participant.userId, message.participant.displayName);
-        this.notice(`${message.participant.displayName} ${message.reconnected ? 'reconnected' : 'joined'}`);
+        this.notice(msg(message.reconnected ? 'call.notice.reconnected' : 'call.notice.joined', { name: message.participant.displayName }));
         break;
       case 'participant-left':
-        this.notice(`${this.nameOf(message.userId)} ${leftReasonText(message.reason)}`);
+        this.notice(msg(leftReasonKey(message.reason), { name: this.nameOf(message.userId) }));
         break;
       case 'host-changed':
         if (message.hostUserId !== this.state.hostUserId) {
           this.update({ hostUserId: message.hostUserId });
-          const text = message.hostUserId === this.opts.self.id ? 'You are now the host' : `${this.nameOf(message.hostUserId)} is now the host`;
+          const text = message.hostUserId === this.opts.self.id ? msg('call.notice.youHost') : msg('call.notice.newHost', { name: this.nameOf(message.hostUserId) });
           this.toast(text);
           this.notice(text);
         }
         break;
       case 'session-started':
         this.update({ sessionStatus: 'active', startedAt: message.startedAt });
-        this.notice('The session has started');
+        this.notice(msg('call.notice.started'));
         this.recording.sessionActive();
         break;
       case 'session-ended':
@@ -266,7 +327,7 @@ export class CallController {
       case 'error':
         // A frame the server found malformed is a bug of ours, not the user's business.
         if (message.code === 'INVALID_MESSAGE') console.warn(`[call] server: ${message.message}`);
-        else this.notice(`Server: ${message.message} (${message.code})`);
+        else this.notice(errorMessage(message.code));
         break;
       default:
         break;
@@ -274,13 +335,26 @@ export class CallController {
     this.mesh.handle(message);
   }
 
-  private finish(endReason: string | null, endMessage: string | null): void {
+  private finish(endReason: string | null, endMessage: Message | null): void {
     if (this.state.status !== 'ended') this.update({ status: 'ended', endReason, endMessage, reconnect: null });
     this.teardown();
   }
 
+  /** The call is over (read after an await: the state may have moved on meanwhile). */
+  private get ended(): boolean {
+    return this.state.status === 'ended';
+  }
+
+  private listenToVoice(track: MediaStreamTrack): void {
+    this.voice = new VoiceActivityDetector(track, (speaking) => {
+      this.update({ selfSpeaking: speaking });
+      this.speakingThrottle.push(speaking);
+    });
+    this.voice.start();
+  }
+
   private nameOf(userId: string): string {
-    return this.names.get(userId) ?? 'Someone';
+    return this.names.get(userId) ?? userId;
   }
 
   private applyTrackState(): void {
@@ -292,13 +366,13 @@ export class CallController {
     this.signaling.send({ type: 'media-state', micEnabled: this.state.micEnabled, cameraEnabled: this.state.cameraEnabled });
   }
 
-  private notice(text: string): void {
+  private notice(text: Message): void {
     this.update({ notices: [...this.state.notices, text].slice(-MAX_NOTICES) });
   }
 
-  private toast(text: string): void {
+  private toast(message: Message): void {
     const id = this.nextToastId++;
-    this.update({ toasts: [...this.state.toasts, { id, text }] });
+    this.update({ toasts: [...this.state.toasts, { id, message }] });
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.update({ toasts: this.state.toasts.filter((t) => t.id !== id) });

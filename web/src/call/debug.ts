@@ -29,6 +29,13 @@ export interface CallDebugHook {
   simulateSignalingDrop(): void;
   /** Who is recorded, and our own recording's state (status, id, chunks, upload). */
   recording(): RecordingView;
+  /** Each remote participant's connection quality as their tile shows it. */
+  quality(): Array<{ userId: string; quality: string; rttMs: number | null; loss: number | null; relayed: boolean; causes: string[] }>;
+  /** Offers created so far (a device switch adds none). */
+  offers(): number;
+  /** Track ids our connections send, per participant, and those of our own stream. */
+  senderTrackIds(): Record<string, string[]>;
+  localTrackIds(): string[];
 }
 
 declare global {
@@ -52,6 +59,7 @@ export interface CallDebugSource {
   /** The voice activity detector, once started. */
   voice(): VoiceActivityDetector | null;
   recording(): RecordingView;
+  localTrackIds(): string[];
 }
 
 /** `window.__call` for one call: `install` when it starts, `record` each frame received, `remove` at teardown. */
@@ -82,6 +90,18 @@ export class CallDebug {
       },
       simulateSignalingDrop: () => source.signaling.simulateDrop(),
       recording: () => source.recording(),
+      quality: () =>
+        source.mesh.participants().map((p) => ({
+          userId: p.userId,
+          quality: p.quality?.quality ?? 'unknown',
+          rttMs: p.quality?.rttMs ?? null,
+          loss: p.quality?.loss ?? null,
+          relayed: p.quality?.relayed ?? false,
+          causes: p.quality?.causes ?? [],
+        })),
+      offers: () => source.mesh.offers,
+      senderTrackIds: () => source.mesh.senderTrackIds(),
+      localTrackIds: () => source.localTrackIds(),
     };
   }
 

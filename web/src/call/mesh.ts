@@ -32,6 +32,7 @@ export class CallMesh {
   private readonly remotes = new Map<string, RemoteParticipant>();
   private readonly ctx: ConnectionContext;
   private closed = false;
+  private offersMade = 0;
 
   constructor(opts: MeshOptions) {
     this.ctx = {
@@ -41,6 +42,7 @@ export class CallMesh {
       send: opts.send,
       onChange: opts.onChange,
       reportError: opts.onError ?? ((userId, err) => console.warn(`[call] participant ${userId}:`, err)),
+      countOffer: () => void this.offersMade++,
     };
   }
 
@@ -113,6 +115,28 @@ export class CallMesh {
   /** Inbound byte counters and the selected candidate pair of every connection. */
   async stats(): Promise<ParticipantStats[]> {
     return Promise.all([...this.remotes.values()].map((p) => connectionStats(p.userId, p.pc, p.recovery.totalRestarts)));
+  }
+
+  /** Offers created so far, over every connection (ICE restarts included). */
+  get offers(): number {
+    return this.offersMade;
+  }
+
+  /** Re-assesses every connection's quality from its own stats; one change re-renders the grid. */
+  async sampleQuality(): Promise<void> {
+    if (this.closed) return;
+    const changed = await Promise.all([...this.remotes.values()].map((r) => r.sampleQuality().catch(() => false)));
+    if (changed.some(Boolean) && !this.closed) this.ctx.onChange();
+  }
+
+  /** Replaces our `old` track by `next` on every connection (a device switch), without renegotiating. */
+  async replaceTrack(old: MediaStreamTrack | null, next: MediaStreamTrack): Promise<void> {
+    await Promise.all([...this.remotes.values()].map((r) => r.replaceTrack(old, next)));
+  }
+
+  /** The ids of the tracks our connections send, per participant (tests check a device switch reached each). */
+  senderTrackIds(): Record<string, string[]> {
+    return Object.fromEntries([...this.remotes.values()].map((r) => [r.userId, r.pc?.getSenders().flatMap((s) => (s.track ? [s.track.id] : [])) ?? []]));
   }
 
   /** Closes every connection. The local stream is left to its owner. */

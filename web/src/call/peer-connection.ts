@@ -4,6 +4,8 @@
  * Signaling work for one participant runs in order (`enqueue`); ICE recovery is `IceRecovery`'s.
  */
 import type { ClientMessage, IceCandidate, SignalingParticipant } from '../types.ts';
+import { assessQuality, type QualityAssessment, type QualitySample } from './call-quality.ts';
+import { sampleConnection } from './call-stats.ts';
 import { IceRecovery, type RecoveryTarget } from './ice-recovery.ts';
 
 /** What the UI shows of one remote participant. */
@@ -20,6 +22,8 @@ export interface ParticipantView {
   restarting: boolean;
   /** Their audio and video, once a track arrived. */
   stream: MediaStream | null;
+  /** The quality of our connection to them (`call-quality.ts`), `null` while not connected. */
+  quality: QualityAssessment | null;
 }
 
 /** What every participant's connection shares: who we are, our media, and the way out. */
@@ -35,6 +39,8 @@ export interface ConnectionContext {
   onChange(): void;
   /** Failures that do not stop the call. */
   reportError(userId: string, error: unknown): void;
+  /** Counts the offers we create (a device switch must create none: `replaceTrack` needs no renegotiation). */
+  countOffer(): void;
 }
 
 /** The DTLS fingerprint of an SDP: it identifies the remote `RTCPeerConnection` that wrote it. */
@@ -66,6 +72,8 @@ export class RemoteParticipant implements RecoveryTarget {
   /** Serialises the handling of this participant's signaling messages. */
   private queue: Promise<void> = Promise.resolve();
   private retired = false;
+  private quality: QualityAssessment | null = null;
+  private lastSample: QualitySample | null = null;
 
   constructor(
     participant: SignalingParticipant,
@@ -94,6 +102,7 @@ export class RemoteParticipant implements RecoveryTarget {
       speaking: this.speaking,
       restarting: this.recovery.restarting,
       stream: this.stream,
+      quality: this.quality,
     };
   }
 
@@ -120,6 +129,42 @@ export class RemoteParticipant implements RecoveryTarget {
     this.ctx.reportError(this.userId, error);
   }
 
+  /**
+   * Samples the connection's stats and re-assesses its quality (against the previous sample, so
+   * losses are counted over the interval). @returns true when what the tile shows changed.
+   */
+  async sampleQuality(): Promise<boolean> {
+    const pc = this.pc;
+    if (!pc || pc.connectionState !== 'connected') {
+      const changed = this.quality !== null;
+      this.quality = null;
+      this.lastSample = null;
+      return changed;
+    }
+    const sample = await sampleConnection(pc);
+    if (this.pc !== pc) return false;
+    const next = assessQuality(this.lastSample, sample);
+    this.lastSample = sample;
+    const before = this.quality;
+    this.quality = next;
+    return before === null || before.quality !== next.quality || before.causes.join() !== next.causes.join();
+  }
+
+  /**
+   * Sends `next` instead of `old` on this connection (`RTCRtpSender.replaceTrack`: same kind,
+   * no renegotiation). A sender still holding an ended track of that kind (a connection being set
+   * up while the device changed) gets it too.
+   */
+  async replaceTrack(old: MediaStreamTrack | null, next: MediaStreamTrack): Promise<void> {
+    const pc = this.pc;
+    if (!pc || pc.signalingState === 'closed') return;
+    for (const sender of pc.getSenders()) {
+      const current = sender.track;
+      if (current === null || current === next || current.kind !== next.kind) continue;
+      if (current === old || current.readyState === 'ended') await sender.replaceTrack(next);
+    }
+  }
+
   /** As the newcomer (or starting over): a new connection and an offer to this participant. */
   async offer(): Promise<void> {
     const config = await this.ctx.rtcConfig();
@@ -144,6 +189,7 @@ export class RemoteParticipant implements RecoveryTarget {
   async sendOffer(pc: RTCPeerConnection, options?: RTCOfferOptions): Promise<void> {
     this.makingOffer = true;
     try {
+      this.ctx.countOffer();
       const offer = await pc.createOffer(options);
       if (this.pc !== pc) return;
       await pc.setLocalDescription(offer);
@@ -259,5 +305,7 @@ export class RemoteParticipant implements RecoveryTarget {
     this.stream = null;
     this.pendingCandidates = [];
     this.speaking = false;
+    this.quality = null;
+    this.lastSample = null;
   }
 }

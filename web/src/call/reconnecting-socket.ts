@@ -1,6 +1,7 @@
 import { ApiError } from '../api.ts';
 import { browserClock, type Clock } from '../clock.ts';
-import { errorText } from '../format.ts';
+import { errorMessage } from '../i18n/errors.ts';
+import { msg, type Message } from '../i18n/message.ts';
 import type { ClientMessage, ServerMessage } from '../types.ts';
 import { backoffDelay } from './backoff.ts';
 import { FATAL_CLOSE_CODES, RATE_LIMITED_CLOSE, RATE_LIMITED_TEXT, SignalingSocket, signalingUrl } from './signaling.ts';
@@ -11,7 +12,7 @@ const STABLE_CONNECTION_MS = 10_000;
 const GIVE_UP_AFTER_MS = 120_000;
 /** After a 4429 close, the one retry waits at least this long (ms). */
 const RATE_LIMITED_RETRY_MS = 15_000;
-const LOST_TEXT = 'The connection to the server was lost.';
+const LOST_TEXT: Message = msg('signaling.lost');
 
 /** What the signaling connection needs, and what it reports. */
 export interface ReconnectingSocketOptions {
@@ -27,7 +28,7 @@ export interface ReconnectingSocketOptions {
    * The connection is over for good, nothing follows: why, in words, or `null` for the close
    * announced with `expectClose` (we left).
    */
-  onEnd(message: string | null): void;
+  onEnd(message: Message | null): void;
   /** For elapsed times and `nextAt`; the browser's clock by default. */
   clock?: Clock;
 }
@@ -125,7 +126,7 @@ export class ReconnectingSocket {
     if (err instanceof ApiError) {
       if (err.status === 404) return this.end(FATAL_CLOSE_CODES[4404]!);
       if (err.status === 401) return this.end(FATAL_CLOSE_CODES[4401]!);
-      if (err.status === 403 || err.status === 409 || err.status === 410) return this.end(errorText(err.code, err.message));
+      if (err.status === 403 || err.status === 409 || err.status === 410) return this.end(errorMessage(err.code));
     }
     // Offline, 429 or a server error: try again later.
     this.lostAt ??= this.clock.now();
@@ -180,7 +181,7 @@ export class ReconnectingSocket {
     this.reconnectTimer = setTimeout(() => void this.connect(), delay);
   }
 
-  private end(message: string | null): void {
+  private end(message: Message | null): void {
     this.stop();
     this.opts.onEnd(message);
   }

@@ -1,20 +1,21 @@
 import { browserClock, type Clock } from '../clock.ts';
 import type { ClientMessage, ServerMessage } from '../types.ts';
+import { msg, type Message } from '../i18n/message.ts';
 
 /** Close codes after which reconnecting is pointless (DESIGN 4.3). 4429 is handled apart (one slow retry). */
-export const FATAL_CLOSE_CODES: Record<number, string> = {
-  4401: 'Your sign-in is no longer valid.',
-  4403: 'You are not a participant of this session.',
-  4404: 'This session does not exist.',
-  4409: 'You joined this session from another tab or device.',
-  4410: 'The session has ended.',
-  1009: 'A message was too big.',
+export const FATAL_CLOSE_CODES: Record<number, Message> = {
+  4401: msg('signaling.close.4401'),
+  4403: msg('signaling.close.4403'),
+  4404: msg('signaling.close.4404'),
+  4409: msg('signaling.close.4409'),
+  4410: msg('signaling.close.4410'),
+  1009: msg('signaling.close.1009'),
 };
 
 /** Rate limited, or too many open connections: retry once, slowly, then give up. */
 export const RATE_LIMITED_CLOSE = 4429;
 /** What the user reads when the server keeps refusing us (4429). */
-export const RATE_LIMITED_TEXT = 'The server refused the connection (too many messages or connections).';
+export const RATE_LIMITED_TEXT: Message = msg('signaling.close.4429');
 
 /** Close code our side uses when it gives up on a socket that stopped answering. */
 export const UNRESPONSIVE_CLOSE = 4000;

@@ -7,7 +7,8 @@
  */
 import { ApiError, api } from '../api.ts';
 import { browserClock, type Clock } from '../clock.ts';
-import { errorText } from '../format.ts';
+import { errorMessage } from '../i18n/errors.ts';
+import { msg, type Message } from '../i18n/message.ts';
 import { ChunkUploader, UploadRefused, type UploadStatus } from './chunk-uploader.ts';
 
 /** The types tried, in order (DESIGN 4.7: Opus in WebM, Ogg where WebM is unsupported). */
@@ -33,8 +34,8 @@ export interface RecorderState {
   recordedMs: number;
   partsRecorded: number;
   upload: UploadStatus | null;
-  /** Why it failed, in words. */
-  error: string | null;
+  /** Why it failed, a message to translate. */
+  error: Message | null;
 }
 
 /** The first supported type of `MIME_TYPES`, or null when this browser cannot record Opus. */
@@ -103,7 +104,7 @@ export class VoiceRecorder {
 
   private async begin(): Promise<void> {
     const mimeType = recordingMimeType();
-    if (!mimeType) return this.fail('This browser cannot record Opus audio.');
+    if (!mimeType) return this.fail(msg('recording.noOpus'));
     let started;
     try {
       started = await api.startRecording(this.opts.sessionId, mimeType);
@@ -150,7 +151,7 @@ export class VoiceRecorder {
   private async complete(): Promise<void> {
     const uploader = this.uploader!;
     const failed = uploader.status().failed;
-    if (failed) return this.fail(`Your recording could not be uploaded: ${failed}.`);
+    if (failed) return this.fail(msg('recording.uploadFailed'));
     const parts = uploader.uploaded();
     const id = this.current.recordingId!;
     for (let attempt = 0; ; attempt++) {
@@ -167,7 +168,7 @@ export class VoiceRecorder {
     }
   }
 
-  private fail(error: string): void {
+  private fail(error: Message): void {
     if (this.recorder && this.recorder.state !== 'inactive') this.recorder.stop();
     this.set({ status: 'failed', error });
   }
@@ -186,6 +187,6 @@ export class VoiceRecorder {
   }
 }
 
-function describe(err: unknown): string {
-  return err instanceof ApiError ? errorText(err.code, err.message) : err instanceof Error ? err.message : String(err);
+function describe(err: unknown): Message {
+  return err instanceof ApiError ? errorMessage(err.code) : msg('errors.unexpected', { detail: err instanceof Error ? err.message : String(err) });
 }

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { openChatStream } from '../live/chat-stream.ts';
 import { liveApi } from '../live/live-api.ts';
 import { formatTime } from '../format.ts';
@@ -11,6 +12,7 @@ import { ErrorMessage } from './ErrorMessage.tsx';
  * that mark a question answered or delete a message. Posting is open while the session is live.
  */
 export function ChatPanel({ sessionId, canModerate, onStatus }: { sessionId: string; canModerate: boolean; onStatus?: (s: ChatStreamStatus) => void }) {
+  const { t } = useTranslation();
   const [messages, setMessages] = useState<Map<string, ChatMessage>>(new Map());
   const [state, setState] = useState<'connecting' | 'open' | 'closed'>('connecting');
   const [refusal, setRefusal] = useState<string | null>(null);
@@ -69,8 +71,8 @@ export function ChatPanel({ sessionId, canModerate, onStatus }: { sessionId: str
 
   return (
     <aside className="chat card" data-testid="chat-panel" data-chat-state={state}>
-      <h2>Questions &amp; chat</h2>
-      {state === 'connecting' && <p className="muted small">Connecting to the chat…</p>}
+      <h2>{t('chat.title')}</h2>
+      {state === 'connecting' && <p className="muted small">{t('chat.connecting')}</p>}
       {refusal && <p className="error small" data-testid="chat-refused">{refusal}</p>}
       <ol className="chat-list" ref={listRef}>
         {ordered.map((m) => {
@@ -79,59 +81,59 @@ export function ChatPanel({ sessionId, canModerate, onStatus }: { sessionId: str
             <li key={m.id} className={`chat-message chat-${m.type}`} data-testid="chat-message" data-message-id={m.id} data-type={m.type} data-answered={m.answered ? 'true' : 'false'}>
               <div className="chat-meta">
                 <strong>{m.displayName}</strong> <span className="muted small">{formatTime(m.createdAt)}</span>
-                {m.type === 'question' && <span className={`badge ${m.answered ? 'badge-ok' : ''}`}>{m.answered ? 'answered' : 'question'}</span>}
+                {m.type === 'question' && <span className={`badge ${m.answered ? 'badge-ok' : ''}`}>{m.answered ? t('chat.answered') : t('chat.question')}</span>}
               </div>
-              {m.type === 'answer' && <div className="muted small">↳ {question ? (question.deleted ? '(question deleted)' : question.text.slice(0, 80)) : 'answer'}</div>}
+              {m.type === 'answer' && <div className="muted small">↳ {question ? (question.deleted ? t('chat.questionDeleted') : question.text.slice(0, 80)) : t('chat.answer')}</div>}
               <div className="chat-text" data-testid="chat-text">{m.text}</div>
               <div className="chat-actions">
                 {m.type === 'question' && live && (
                   <button className="link" data-testid="chat-answer" onClick={() => setReplyTo(m)}>
-                    Answer
+                    {t('chat.reply')}
                   </button>
                 )}
                 {canModerate && m.type === 'question' && (
                   <button className="link" data-testid="chat-mark-answered" onClick={act(() => liveApi.markAnswered(sessionId, m.id, !m.answered))}>
-                    {m.answered ? 'Mark unanswered' : 'Mark answered'}
+                    {m.answered ? t('chat.markUnanswered') : t('chat.markAnswered')}
                   </button>
                 )}
                 {canModerate && (
                   <button className="link" data-testid="chat-delete" onClick={act(() => liveApi.deleteMessage(sessionId, m.id))}>
-                    Delete
+                    {t('chat.delete')}
                   </button>
                 )}
               </div>
             </li>
           );
         })}
-        {ordered.length === 0 && state === 'open' && <li className="muted small">No messages yet.</li>}
+        {ordered.length === 0 && state === 'open' && <li className="muted small">{t('chat.none')}</li>}
       </ol>
       <ErrorMessage error={error} testId="chat-error" />
       {live ? (
         <form className="chat-form" onSubmit={submit} data-testid="chat-form">
           {replyTo ? (
             <div className="small">
-              Answering “{replyTo.text.slice(0, 60)}”{' '}
+              {t('chat.answering', { text: replyTo.text.slice(0, 60) })}{' '}
               <button type="button" className="link" onClick={() => setReplyTo(null)}>
-                cancel
+                {t('chat.cancelReply')}
               </button>
             </div>
           ) : (
             <div className="inline small">
               <label className="inline">
-                <input type="radio" name="chat-type" data-testid="chat-type-text" checked={type === 'text'} onChange={() => setType('text')} /> Message
+                <input type="radio" name="chat-type" data-testid="chat-type-text" checked={type === 'text'} onChange={() => setType('text')} /> {t('chat.message')}
               </label>
               <label className="inline">
-                <input type="radio" name="chat-type" data-testid="chat-type-question" checked={type === 'question'} onChange={() => setType('question')} /> Question
+                <input type="radio" name="chat-type" data-testid="chat-type-question" checked={type === 'question'} onChange={() => setType('question')} /> {t('chat.question')}
               </label>
             </div>
           )}
-          <textarea className="plain" data-testid="chat-input" value={text} onChange={(e) => setText(e.target.value)} maxLength={2000} rows={2} required placeholder="Type a message" />
+          <textarea className="plain" data-testid="chat-input" value={text} onChange={(e) => setText(e.target.value)} maxLength={2000} rows={2} required placeholder={t('chat.placeholder')} aria-label={t('chat.input')} />
           <button className="primary" data-testid="chat-send" disabled={busy || !text.trim()}>
-            Send
+            {t('chat.send')}
           </button>
         </form>
       ) : (
-        status && <p className="muted small">{status.status === 'scheduled' ? 'The chat opens when the session starts.' : 'The session is over; the chat is read-only.'}</p>
+        status && <p className="muted small">{status.status === 'scheduled' ? t('chat.opensLater') : t('chat.readOnly')}</p>
       )}
     </aside>
   );

@@ -3,19 +3,21 @@
  * participant chooses; only the audio of those who say yes is recorded. Nothing is preselected
  * for a new choice, so the answer is always a deliberate one.
  */
+import { useTranslation } from 'react-i18next';
+
 export function ConsentChoice({ value, onChange, name }: { value: boolean | null; onChange: (consent: boolean) => void; name: string }) {
+  const { t } = useTranslation();
   return (
     <fieldset className="consent" data-testid="consent-choice" data-value={value === null ? '' : String(value)}>
-      <legend>Record my audio for AI feedback?</legend>
+      <legend>{t('consent.legend')}</legend>
       <p className="muted small">
-        Only your own voice is recorded, and only if you say yes. The recording goes to the feedback service, which sends you
-        personal feedback after the session; it is deleted after 30 days.
+        {t('consent.explain')}
       </p>
       <label className="inline">
-        <input type="radio" name={name} data-testid="consent-yes" checked={value === true} onChange={() => onChange(true)} /> Yes, record my audio
+        <input type="radio" name={name} data-testid="consent-yes" checked={value === true} onChange={() => onChange(true)} /> {t('consent.yes')}
       </label>
       <label className="inline">
-        <input type="radio" name={name} data-testid="consent-no" checked={value === false} onChange={() => onChange(false)} /> No, do not record me
+        <input type="radio" name={name} data-testid="consent-no" checked={value === false} onChange={() => onChange(false)} /> {t('consent.no')}
       </label>
     </fieldset>
   );

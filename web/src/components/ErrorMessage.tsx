@@ -1,14 +1,18 @@
+import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api.ts';
-import { errorText } from '../format.ts';
+import { describeError } from '../i18n/errors.ts';
 
-/** An error in words, with the API's code when there is one. */
+/**
+ * An error in words of the chosen language (each API code has its sentence, `i18n/errors.ts`),
+ * with the code beside it for support requests.
+ */
 export function ErrorMessage({ error, testId = 'error' }: { error: unknown; testId?: string }) {
+  useTranslation(); // re-render on a language switch
   if (!error) return null;
   const code = error instanceof ApiError ? error.code : null;
-  const text = error instanceof ApiError ? errorText(error.code, error.message) : error instanceof Error ? error.message : String(error);
   return (
     <div className="error" role="alert" data-testid={testId} data-error-code={code ?? undefined}>
-      {text}
+      {describeError(error)}
       {code && <code className="error-code">{code}</code>}
     </div>
   );

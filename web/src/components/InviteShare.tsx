@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 
 /** The link that opens the join form with `code` filled in (`/join/CODE`). */
 export function inviteLink(code: string): string {
@@ -7,6 +8,7 @@ export function inviteLink(code: string): string {
 
 /** A private session's invite code and shareable link, with copy buttons. */
 export function InviteShare({ code, compact = false }: { code: string; compact?: boolean }) {
+  const { t } = useTranslation();
   const [copied, setCopied] = useState<'code' | 'link' | null>(null);
   const link = inviteLink(code);
   const copy = (what: 'code' | 'link') => {
@@ -18,12 +20,12 @@ export function InviteShare({ code, compact = false }: { code: string; compact?:
   };
   return (
     <section className={`invite${compact ? ' invite-compact' : ''}`} data-testid="invite">
-      <span className="muted small">Invite code</span>
+      <span className="muted small">{t('private.code')}</span>
       <code className="invite-code" data-testid="invite-code">
         {code}
       </code>
       <button type="button" className="link" data-testid="copy-code" onClick={() => copy('code')}>
-        {copied === 'code' ? 'Copied' : 'Copy code'}
+        {copied === 'code' ? t('invite.copied') : t('invite.copyCode')}
       </button>
       {!compact && (
         <span className="invite-link">
@@ -33,7 +35,7 @@ export function InviteShare({ code, compact = false }: { code: string; compact?:
         </span>
       )}
       <button type="button" className="link" data-testid="copy-link" onClick={() => copy('link')}>
-        {copied === 'link' ? 'Link copied' : 'Copy link'}
+        {copied === 'link' ? t('invite.linkCopied') : t('invite.copyLink')}
       </button>
     </section>
   );

@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import { languageName } from '../format.ts';
 import { CEFR_LEVELS } from '../types.ts';
 
@@ -16,9 +17,10 @@ export function LanguageField(props: {
   required?: boolean;
   placeholder?: string;
 }) {
+  const { t } = useTranslation();
   return (
     <label>
-      Language
+      {t('fields.language')}
       <input
         data-testid={props.testId}
         list={props.listId}
@@ -40,14 +42,32 @@ export function LanguageField(props: {
 }
 
 /** A labelled CEFR level select; `anyLabel` adds an empty choice ("" = any level). */
-export function LevelField(props: { testId: string; value: string; onChange: (level: string) => void; anyLabel?: string }) {
+export function LevelField(props: { testId: string; value: string; onChange: (level: string) => void; anyLabel?: string; disabled?: boolean }) {
+  const { t } = useTranslation();
   return (
     <label>
-      Level
-      <select data-testid={props.testId} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
+      {t('fields.level')}
+      <select data-testid={props.testId} value={props.value} onChange={(e) => props.onChange(e.target.value)} disabled={props.disabled}>
         {props.anyLabel !== undefined && <option value="">{props.anyLabel}</option>}
         {CEFR_LEVELS.map((l) => (
           <option key={l}>{l}</option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** A slot's duration (seed 000 §2.1: 15, 30 or 45 minutes). */
+export function DurationField(props: { testId: string; value: 15 | 30 | 45; onChange: (minutes: 15 | 30 | 45) => void; disabled?: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <label>
+      {t('admin.duration')}
+      <select data-testid={props.testId} value={props.value} onChange={(e) => props.onChange(Number(e.target.value) as 15 | 30 | 45)} disabled={props.disabled}>
+        {([15, 30, 45] as const).map((m) => (
+          <option key={m} value={m}>
+            {t('slots.minutes', { count: m })}
+          </option>
         ))}
       </select>
     </label>

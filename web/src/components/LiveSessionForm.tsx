@@ -1,5 +1,7 @@
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { serverNow } from '../clock.ts';
+import { timeZoneName } from '../format.ts';
 import type { CreateLiveSessionBody, LiveSession, UpdateLiveSessionBody } from '../types.ts';
 import { ErrorMessage } from './ErrorMessage.tsx';
 
@@ -27,6 +29,7 @@ export function LiveSessionForm({
   onUpdate?: (body: UpdateLiveSessionBody) => Promise<void>;
   onCancel?: () => void;
 }) {
+  const { t } = useTranslation();
   const defaultStart = new Date(Math.ceil((serverNow() + 10 * 60_000) / 300_000) * 300_000);
   const [title, setTitle] = useState(editing?.title ?? '');
   const [description, setDescription] = useState(editing?.description ?? '');
@@ -61,43 +64,43 @@ export function LiveSessionForm({
   return (
     <form className="card grid-form" onSubmit={submit} data-testid="live-session-form">
       <label>
-        Title
-        <input data-testid="ls-title" value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={200} placeholder="Session 1: Introduction" />
+        {t('liveForm.title')}
+        <input data-testid="ls-title" value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={200} placeholder={t('liveForm.titlePlaceholder')} />
       </label>
       <label>
-        Starts (your local time)
+        {t('liveForm.starts')}
         <input type="datetime-local" data-testid="ls-start" value={start} onChange={(e) => setStart(e.target.value)} required disabled={scheduleLocked} />
       </label>
       <label>
-        Ends
+        {t('liveForm.ends')}
         <input type="datetime-local" data-testid="ls-end" value={end} onChange={(e) => setEnd(e.target.value)} required disabled={scheduleLocked} />
       </label>
       <label>
-        Maximum participants
+        {t('liveForm.max')}
         <input type="number" min={1} max={1000} data-testid="ls-max" value={maxParticipants} onChange={(e) => setMax(Number(e.target.value))} />
       </label>
       <label className="wide">
-        Description
+        {t('liveForm.description')}
         <textarea className="plain" data-testid="ls-description" value={description} onChange={(e) => setDescription(e.target.value)} maxLength={5000} rows={2} />
       </label>
       <label className="inline">
-        <input type="checkbox" data-testid="ls-recording" checked={recording} onChange={(e) => setRecording(e.target.checked)} /> Record the session
+        <input type="checkbox" data-testid="ls-recording" checked={recording} onChange={(e) => setRecording(e.target.checked)} /> {t('liveForm.record')}
       </label>
       <label className="inline">
-        <input type="checkbox" data-testid="ls-screenshare" checked={screenShare} onChange={(e) => setScreenShare(e.target.checked)} /> Students may share their screen
+        <input type="checkbox" data-testid="ls-screenshare" checked={screenShare} onChange={(e) => setScreenShare(e.target.checked)} /> {t('liveForm.screenShare')}
       </label>
       {!editing && (
         <>
           <label className="inline">
-            <input type="checkbox" data-testid="ls-password" checked={password} onChange={(e) => setPassword(e.target.checked)} /> Room password
+            <input type="checkbox" data-testid="ls-password" checked={password} onChange={(e) => setPassword(e.target.checked)} /> {t('liveForm.password')}
           </label>
           <div className="helper">
             <label className="inline">
-              <input type="checkbox" data-testid="ls-weekly" checked={weekly} onChange={(e) => setWeekly(e.target.checked)} /> Every week
+              <input type="checkbox" data-testid="ls-weekly" checked={weekly} onChange={(e) => setWeekly(e.target.checked)} /> {t('liveForm.weekly')}
             </label>
             {weekly && (
               <label className="inline">
-                <input type="number" min={2} max={52} data-testid="ls-count" value={count} onChange={(e) => setCount(Number(e.target.value))} size={3} /> sessions ({timeZone} time)
+                <input type="number" min={2} max={52} data-testid="ls-count" value={count} onChange={(e) => setCount(Number(e.target.value))} size={3} aria-label={t('liveForm.count')} /> {t('liveForm.sessionsIn', { zone: timeZoneName(timeZone) })}
               </label>
             )}
           </div>
@@ -105,11 +108,11 @@ export function LiveSessionForm({
       )}
       <div className="form-actions">
         <button className="primary" data-testid="ls-submit" disabled={busy}>
-          {editing ? 'Save changes' : weekly ? `Create ${count} sessions` : 'Create session'}
+          {editing ? t('liveForm.save') : weekly ? t('liveForm.createMany', { count }) : t('private.create')}
         </button>{' '}
         {onCancel && (
           <button type="button" onClick={onCancel}>
-            Close
+            {t('common.close')}
           </button>
         )}
       </div>

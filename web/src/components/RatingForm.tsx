@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { ApiError, api } from '../api.ts';
 import type { Rating } from '../types.ts';
 import { ErrorMessage } from './ErrorMessage.tsx';
@@ -12,9 +13,10 @@ export function stars(rating: number): string {
 
 /** A submitted rating, read-only (the history's `myRating` has no `createdAt`). */
 export function RatingView({ rating }: { rating: Pick<Rating, 'rating' | 'comment'> }) {
+  const { t } = useTranslation();
   return (
     <span className="rating-view" data-testid="my-rating" data-rating={rating.rating}>
-      <span aria-label={`${rating.rating} out of 5`}>{stars(rating.rating)}</span>
+      <span role="img" aria-label={t('rating.outOf5', { count: rating.rating })}>{stars(rating.rating)}</span>
       {rating.comment && <span className="muted small"> “{rating.comment}”</span>}
     </span>
   );
@@ -22,6 +24,7 @@ export function RatingView({ rating }: { rating: Pick<Rating, 'rating' | 'commen
 
 /** Rates an ended session once: 1 to 5 stars and an optional comment (`POST /api/sessions/{id}/rating`). */
 export function RatingForm({ sessionId, onRated, onAlreadyRated }: { sessionId: string; onRated: (rating: Rating) => void; onAlreadyRated?: () => void }) {
+  const { t } = useTranslation();
   const [rating, setRating] = useState(0);
   const [comment, setComment] = useState('');
   const [busy, setBusy] = useState(false);
@@ -45,14 +48,14 @@ export function RatingForm({ sessionId, onRated, onAlreadyRated }: { sessionId: 
 
   return (
     <form className="rating-form" data-testid="rating-form" onSubmit={(e) => void submit(e)}>
-      <div className="stars" role="radiogroup" aria-label="Your rating">
+      <div className="stars" role="radiogroup" aria-label={t('rating.label')}>
         {[1, 2, 3, 4, 5].map((n) => (
           <button
             key={n}
             type="button"
             role="radio"
             aria-checked={rating === n}
-            aria-label={`${n} star${n > 1 ? 's' : ''}`}
+            aria-label={t('rating.stars', { count: n })}
             className={`star${n <= rating ? ' star-on' : ''}`}
             data-testid={`rating-star-${n}`}
             onClick={() => setRating(n)}
@@ -62,7 +65,7 @@ export function RatingForm({ sessionId, onRated, onAlreadyRated }: { sessionId: 
         ))}
       </div>
       <label>
-        Comment (optional)
+        {t('rating.comment')}
         <textarea
           data-testid="rating-comment"
           className="plain"
@@ -70,12 +73,12 @@ export function RatingForm({ sessionId, onRated, onAlreadyRated }: { sessionId: 
           maxLength={MAX_COMMENT}
           value={comment}
           onChange={(e) => setComment(e.target.value)}
-          placeholder="What went well? What could be better?"
+          placeholder={t('rating.commentPlaceholder')}
         />
       </label>
       <ErrorMessage error={error} testId="rating-error" />
       <button className="primary" data-testid="rating-submit" disabled={busy || rating < 1}>
-        {busy ? 'Sending…' : 'Send rating'}
+        {busy ? t('rating.sending') : t('rating.send')}
       </button>
     </form>
   );

@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import { formatDateTime, formatSeconds } from '../format.ts';
 import type { Recording } from '../types.ts';
 
@@ -6,6 +7,7 @@ import type { Recording } from '../types.ts';
  * (`RULES_RECORDING_RETENTION` after each recording's end). Only the owner ever gets them.
  */
 export function RecordingList({ recordings }: { recordings: Recording[] }) {
+  const { t } = useTranslation();
   if (recordings.length === 0) return null;
   return (
     <div className="recordings" data-testid="recordings">
@@ -14,15 +16,16 @@ export function RecordingList({ recordings }: { recordings: Recording[] }) {
           {r.status === 'complete' && r.url ? (
             <>
               <span className="small">
-                Your recording{r.durationMs !== null ? ` · ${formatSeconds(r.durationMs / 1000)}` : ''} · available until{' '}
+                {t('recordings.yours')}
+                {r.durationMs !== null ? ` · ${formatSeconds(r.durationMs / 1000)}` : ''} · {t('recordings.until')}{' '}
                 <time data-testid="recording-expiry" dateTime={r.expiresAt ?? undefined}>
                   {formatDateTime(r.expiresAt)}
                 </time>
               </span>
-              <audio controls preload="none" src={r.url} data-testid="recording-player" />
+              <audio controls preload="none" src={r.url} data-testid="recording-player" aria-label={t('recordings.player', { when: formatDateTime(r.startedAt) })} />
             </>
           ) : (
-            <span className="muted small">{r.status === 'abandoned' ? 'A recording could not be saved (nothing usable was uploaded).' : 'A recording is still being uploaded…'}</span>
+            <span className="muted small">{r.status === 'abandoned' ? t('recordings.abandoned') : t('recordings.uploading')}</span>
           )}
         </div>
       ))}

@@ -1,15 +1,17 @@
 import type { RecordingView } from '../call/call-recording.ts';
+import { useTranslation } from 'react-i18next';
 import { formatSeconds } from '../format.ts';
+import { translate } from '../i18n/message.ts';
 import { useNow } from '../hooks.ts';
 import { ErrorMessage } from './ErrorMessage.tsx';
 
-const STATUS_TEXT = {
-  starting: 'Starting to record your voice…',
-  recording: 'Recording your voice',
-  finishing: 'Uploading the end of your recording…',
-  done: 'Your recording is saved.',
-  withdrawn: 'Recording stopped; what was uploaded is being deleted.',
-  failed: 'Your recording stopped.',
+const STATUS_KEYS = {
+  starting: 'recording.status.starting',
+  recording: 'recording.status.recording',
+  finishing: 'recording.status.finishing',
+  done: 'recording.status.done',
+  withdrawn: 'recording.status.withdrawn',
+  failed: 'recording.status.failed',
 } as const;
 
 /**
@@ -32,6 +34,7 @@ export function RecordingPanel({
   onStop: () => void;
   onRecord: () => void;
 }) {
+  const { t } = useTranslation();
   // The browser's clock: the capture's own elapsed time.
   const now = useNow(1000, Date.now);
   const { recorder, consent } = view;
@@ -44,28 +47,27 @@ export function RecordingPanel({
       {recorder ? (
         <p data-testid="recording-status" data-state={recorder.status} data-recording-id={recorder.recordingId ?? undefined}>
           {recorder.status === 'recording' && <span className="rec-dot" aria-hidden="true" />}
-          {STATUS_TEXT[recorder.status]}
+          {t(STATUS_KEYS[recorder.status])}
           {(recorder.status === 'recording' || recorder.status === 'finishing') && <span> · {formatSeconds(elapsed / 1000)}</span>}
           {upload && recorder.status !== 'withdrawn' && (
             <span className="muted small" data-testid="upload-progress" data-uploaded={upload.uploadedParts} data-pending={upload.pendingParts}>
               {' '}
-              · {upload.uploadedParts} of {upload.uploadedParts + upload.pendingParts} chunks uploaded
+              · {t('recording.chunks', { count: upload.uploadedParts + upload.pendingParts, uploaded: upload.uploadedParts })}
             </span>
           )}
         </p>
       ) : (
-        <p className="muted small">Your voice is not recorded.</p>
+        <p className="muted small">{t('recording.notRecorded')}</p>
       )}
       {upload?.failed || recorder?.status === 'failed' ? (
         <div className="error" role="alert" data-testid="upload-failed">
-          {recorder?.error ?? `The upload failed: ${upload?.failed}`}
+          {recorder?.error ? translate(recorder.error) : t('recording.uploadFailed')}
         </div>
       ) : (
         upload?.behind &&
         recorder?.status !== 'withdrawn' && (
-          <div className="warning" role="status" data-testid="upload-warning">
-            The upload is falling behind ({upload.pendingParts} chunk{upload.pendingParts === 1 ? '' : 's'} waiting
-            {upload.lastError ? `: ${upload.lastError}` : ''}). They are kept in this tab and sent as soon as the connection allows.
+          <div className="warning" role="status" data-testid="upload-warning" data-last-error={upload.lastError ?? undefined}>
+            {t('recording.behind', { count: upload.pendingParts })}
           </div>
         )
       )}
@@ -73,16 +75,16 @@ export function RecordingPanel({
       <div className="controls">
         {capturing && consent && (
           <button data-testid="stop-recording" disabled={view.busy} onClick={onStop}>
-            Stop recording me
+            {t('recording.stop')}
           </button>
         )}
         {live && canRecord && !capturing && recorder?.status !== 'finishing' && (
           <button data-testid="start-recording" disabled={view.busy} onClick={onRecord}>
-            {consent ? 'Record me again' : 'Record my voice'}
+            {consent ? t('recording.again') : t('recording.start')}
           </button>
         )}
       </div>
-      {live && canRecord && !capturing && <p className="muted small">Only your own voice is recorded, for AI feedback; it is deleted after 30 days.</p>}
+      {live && canRecord && !capturing && <p className="muted small">{t('recording.explain')}</p>}
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { formatSeconds, formatTime } from '../format.ts';
+import { useTranslation } from 'react-i18next';
+import { formatSeconds, formatTime, listFormat } from '../format.ts';
 import { usePolling } from '../hooks.ts';
 import { liveApi } from '../live/live-api.ts';
 import type { LiveSessionStats } from '../types.ts';
@@ -7,6 +8,7 @@ import { ErrorMessage } from './ErrorMessage.tsx';
 
 /** A session's statistics (seed 004 §6), refreshed while it is live. */
 export function SessionStats({ sessionId, live }: { sessionId: string; live: boolean }) {
+  const { t } = useTranslation();
   const [stats, setStats] = useState<LiveSessionStats | null>(null);
   const [error, setError] = useState<unknown>(null);
   usePolling(async () => {
@@ -18,46 +20,46 @@ export function SessionStats({ sessionId, live }: { sessionId: string; live: boo
     }
   }, live ? 5000 : 3_600_000);
   if (error) return <ErrorMessage error={error} />;
-  if (!stats) return <p className="muted small">Loading statistics…</p>;
+  if (!stats) return <p className="muted small">{t('stats.loading')}</p>;
   return (
     <div className="stats" data-testid="session-stats">
       <dl className="facts">
-        <dt>Duration</dt>
+        <dt>{t('recap.duration')}</dt>
         <dd data-testid="stats-duration">{formatSeconds(stats.totalDurationSeconds)}</dd>
-        <dt>Participants</dt>
+        <dt>{t('recap.participants')}</dt>
         <dd data-testid="stats-participants">{stats.participantCount}</dd>
-        <dt>Average presence</dt>
+        <dt>{t('stats.average')}</dt>
         <dd>{formatSeconds(stats.averagePresenceSeconds)}</dd>
-        <dt>Questions</dt>
-        <dd>
-          {stats.questionCount} asked, {stats.answeredCount} answered
-        </dd>
-        <dt>Recording</dt>
+        <dt>{t('stats.questions')}</dt>
+        <dd>{t('stats.asked', { count: stats.questionCount, answered: stats.answeredCount })}</dd>
+        <dt>{t('stats.recording')}</dt>
         <dd>{stats.recordingUrl ? <a href={stats.recordingUrl} target="_blank" rel="noreferrer">{stats.recordingUrl}</a> : '—'}</dd>
       </dl>
       {stats.participants.length > 0 && (
+        <div className="table-scroll">
         <table className="small">
           <thead>
             <tr>
-              <th>Name</th>
-              <th>Role</th>
-              <th>Present</th>
-              <th>Time in the session</th>
-              <th>Stretches</th>
+              <th>{t('stats.name')}</th>
+              <th>{t('stats.role')}</th>
+              <th>{t('stats.present')}</th>
+              <th>{t('stats.time')}</th>
+              <th>{t('stats.stretches')}</th>
             </tr>
           </thead>
           <tbody>
             {stats.participants.map((p) => (
               <tr key={p.userId}>
                 <td>{p.displayName}</td>
-                <td>{p.role}</td>
-                <td>{p.isPresent ? 'yes' : 'no'}</td>
+                <td>{t(`teach.role.${p.role}`)}</td>
+                <td>{p.isPresent ? t('common.yes') : t('common.no')}</td>
                 <td>{formatSeconds(p.presenceSeconds)}</td>
-                <td>{p.intervals.map((i) => `${formatTime(i.joinedAt)}–${i.leftAt ? formatTime(i.leftAt) : 'now'}`).join(', ')}</td>
+                <td>{listFormat(p.intervals.map((i) => `${formatTime(i.joinedAt)}–${i.leftAt ? formatTime(i.leftAt) : t('stats.now')}`))}</td>
               </tr>
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </div>
   );

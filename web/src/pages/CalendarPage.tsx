@@ -1,12 +1,12 @@
 import { useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { serverNow } from '../clock.ts';
-import { formatTime } from '../format.ts';
+import { formatDate, formatTime } from '../format.ts';
 import { liveApi } from '../live/live-api.ts';
 import type { CalendarEvent, CalendarFeed } from '../types.ts';
 
 type View = 'month' | 'week';
-const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 /** Local midnight of a date. */
 const midnight = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate());
@@ -33,6 +33,7 @@ export function visibleDays(view: View, anchor: Date): Date[] {
  * iCal feed for Google Calendar, Outlook or Apple Calendar, which I can replace.
  */
 export function CalendarPage() {
+  const { t } = useTranslation();
   const [view, setView] = useState<View>('month');
   const [anchor, setAnchor] = useState(() => new Date(serverNow()));
   const [events, setEvents] = useState<CalendarEvent[]>([]);
@@ -62,35 +63,37 @@ export function CalendarPage() {
   }, [events]);
   const move = (n: number) => setAnchor((a) => (view === 'month' ? new Date(a.getFullYear(), a.getMonth() + n, 1) : addDays(a, 7 * n)));
   const today = dayKey(new Date(serverNow()));
-  const title = view === 'month' ? anchor.toLocaleDateString(undefined, { month: 'long', year: 'numeric' }) : `Week of ${days[0]!.toLocaleDateString(undefined, { day: 'numeric', month: 'long', year: 'numeric' })}`;
+  const title = view === 'month' ? formatDate(anchor, { month: 'long', year: 'numeric' }) : t('calendar.weekOf', { date: formatDate(days[0]!, { day: 'numeric', month: 'long', year: 'numeric' }) });
+  // Monday first; the names in the chosen language.
+  const weekdays = days.slice(0, 7).map((d) => ({ short: formatDate(d, { weekday: 'short' }), long: formatDate(d, { weekday: 'long' }) }));
 
   return (
     <main data-testid="calendar-page" data-view={view}>
-      <h1>Calendar</h1>
+      <h1>{t('app.nav.calendar')}</h1>
       <ErrorMessage error={error} />
       <div className="controls">
-        <button onClick={() => move(-1)} data-testid="cal-prev">
+        <button onClick={() => move(-1)} data-testid="cal-prev" aria-label={view === 'month' ? t('calendar.prevMonth') : t('calendar.prevWeek')}>
           ←
         </button>
         <strong className="cal-title" data-testid="cal-title">
           {title}
         </strong>
-        <button onClick={() => move(1)} data-testid="cal-next">
+        <button onClick={() => move(1)} data-testid="cal-next" aria-label={view === 'month' ? t('calendar.nextMonth') : t('calendar.nextWeek')}>
           →
         </button>
-        <button onClick={() => setAnchor(new Date(serverNow()))}>Today</button>
+        <button onClick={() => setAnchor(new Date(serverNow()))}>{t('calendar.today')}</button>
         <span className="spacer" />
         <button className={view === 'month' ? 'primary' : ''} onClick={() => setView('month')} data-testid="cal-month">
-          Month
+          {t('calendar.month')}
         </button>
         <button className={view === 'week' ? 'primary' : ''} onClick={() => setView('week')} data-testid="cal-week">
-          Week
+          {t('calendar.week')}
         </button>
       </div>
       <div className={`cal-grid cal-${view}`}>
-        {WEEKDAYS.map((w) => (
-          <div key={w} className="cal-head">
-            {w}
+        {weekdays.map((w) => (
+          <div key={w.long} className="cal-head">
+            <abbr title={w.long}>{w.short}</abbr>
           </div>
         ))}
         {days.map((d) => {
@@ -109,21 +112,21 @@ export function CalendarPage() {
         })}
       </div>
       <section className="card" data-testid="calendar-subscribe">
-        <h2>Subscribe</h2>
-        <p className="small">Add this private address to Google Calendar (Other calendars → From URL), Outlook (Add calendar → Subscribe from web) or Apple Calendar. Anyone with it can read your calendar: keep it to yourself.</p>
+        <h2>{t('calendar.subscribe')}</h2>
+        <p className="small">{t('calendar.subscribeHelp')}</p>
         {feed && (
           <>
-            <input className="feed-url" readOnly value={feed.url} data-testid="feed-url" onFocus={(e) => e.target.select()} />
+            <input className="feed-url" readOnly value={feed.url} data-testid="feed-url" aria-label={t('calendar.feedUrl')} onFocus={(e) => e.target.select()} />
             <div className="controls">
               <a href={feed.webcalUrl} data-testid="feed-webcal">
-                Open in my calendar app
+                {t('calendar.openApp')}
               </a>
               <a href={`https://calendar.google.com/calendar/r?cid=${encodeURIComponent(feed.webcalUrl)}`} target="_blank" rel="noreferrer">
-                Add to Google Calendar
+                {t('calendar.google')}
               </a>
-              <button onClick={() => void navigator.clipboard?.writeText(feed.url)}>Copy</button>
+              <button onClick={() => void navigator.clipboard?.writeText(feed.url)}>{t('calendar.copy')}</button>
               <button data-testid="feed-rotate" onClick={() => liveApi.rotateFeed().then(setFeed, setError)}>
-                Replace the address
+                {t('calendar.rotate')}
               </button>
             </div>
           </>

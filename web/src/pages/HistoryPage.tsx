@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api.ts';
+import { useTranslation } from 'react-i18next';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { RatingForm, RatingView } from '../components/RatingForm.tsx';
 import { RecordingList } from '../components/RecordingList.tsx';
-import { endReasonText, formatDateTime, formatSeconds, languageName } from '../format.ts';
+import { endReasonLabel, formatDateTime, formatSeconds, languageName } from '../format.ts';
 import type { HistoryItem, Recording } from '../types.ts';
 
 const PAGE_SIZE = 10;
@@ -16,6 +17,7 @@ const RECORDINGS_LIMIT = 100;
  * yet and my own recordings of each, playable until they expire (`GET /api/recordings`).
  */
 export function HistoryPage() {
+  const { t } = useTranslation();
   const [recordings, setRecordings] = useState<Map<string, Recording[]>>(new Map());
   const [items, setItems] = useState<HistoryItem[]>([]);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
@@ -53,9 +55,9 @@ export function HistoryPage() {
 
   return (
     <main>
-      <h1>My sessions</h1>
+      <h1>{t('history.title')}</h1>
       <ErrorMessage error={error} />
-      {loaded && items.length === 0 && <p className="muted" data-testid="no-history">No sessions yet. Register for a slot or start a private session.</p>}
+      {loaded && items.length === 0 && <p className="muted" data-testid="no-history">{t('history.none')}</p>}
       <ul className="list" data-testid="history-list">
         {items.map((item) => (
           <li key={item.id} className="card" data-testid="history-item" data-session-id={item.id} data-status={item.status}>
@@ -64,15 +66,15 @@ export function HistoryPage() {
                 <div className="row-title">
                   {languageName(item.targetLanguageCode)} {item.level && <span className="level">{item.level}</span>}{' '}
                   {item.topicTitle && <span>· {item.topicTitle}</span>}
-                  <span className="badge">{item.type === 'private' ? 'private' : 'slot'}</span>
-                  <span className={`badge status-${item.status}`}>{item.status === 'ended' ? endReasonLabel(item.endReason) : item.status}</span>
+                  <span className="badge">{item.type === 'private' ? t('history.private') : t('history.slot')}</span>
+                  <span className={`badge status-${item.status}`}>{item.status === 'ended' ? endReasonLabel(item.endReason) : item.status === 'active' ? t('history.active') : t('history.waiting')}</span>
                 </div>
                 <div className="muted small">
-                  {formatDateTime(item.startedAt ?? item.endedAt)} · {item.participantCount} participant{item.participantCount === 1 ? '' : 's'} · lasted{' '}
+                  {formatDateTime(item.startedAt ?? item.endedAt)} · {t('history.participants', { count: item.participantCount })} · {t('history.lasted')}{' '}
                   <span data-testid="history-duration">{formatSeconds(item.durationSeconds)}</span>
                 </div>
                 <div className="small">
-                  You were there <span data-testid="history-presence">{formatSeconds(item.myPresenceSeconds)}</span> and spoke{' '}
+                  {t('history.present')} <span data-testid="history-presence">{formatSeconds(item.myPresenceSeconds)}</span> · {t('history.spoke')}{' '}
                   <span data-testid="history-speaking">{formatSeconds(item.mySpeakingTimeSeconds)}</span>
                 </div>
                 {item.myRating && <RatingView rating={item.myRating} />}
@@ -81,7 +83,7 @@ export function HistoryPage() {
               <div className="row-actions">
                 {item.status === 'ended' && !item.myRating && rating !== item.id && (
                   <button data-testid="rate-session" onClick={() => setRating(item.id)}>
-                    Rate
+                    {t('history.rate')}
                   </button>
                 )}
               </div>
@@ -100,21 +102,10 @@ export function HistoryPage() {
       </ul>
       {nextCursor && (
         <button data-testid="load-more" disabled={loading} onClick={() => void load(nextCursor)}>
-          {loading ? 'Loading…' : 'Load more'}
+          {loading ? t('app.loading') : t('common.loadMore')}
         </button>
       )}
-      {loading && !nextCursor && <p className="muted">Loading…</p>}
+      {loading && !nextCursor && <p className="muted">{t('app.loading')}</p>}
     </main>
   );
-}
-
-function endReasonLabel(reason: string | null): string {
-  const labels: Record<string, string> = {
-    completed: 'completed',
-    timeout: 'timed out',
-    host_ended: 'ended by the host',
-    all_left: 'everyone left',
-    cancelled: 'cancelled',
-  };
-  return reason ? (labels[reason] ?? endReasonText(reason)) : 'ended';
 }

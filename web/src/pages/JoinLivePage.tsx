@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api.ts';
 import { ChatPanel } from '../components/ChatPanel.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
@@ -26,6 +27,7 @@ type Phase =
  * server that cannot be reached is said so, with a retry.
  */
 export function JoinLivePage({ sessionId, user, onLeave }: { sessionId: string; user: User; onLeave: () => void }) {
+  const { t } = useTranslation();
   const [phase, setPhase] = useState<Phase>({ kind: 'joining' });
   const [session, setSession] = useState<LiveSession | null>(null);
   const [attempt, setAttempt] = useState(0);
@@ -127,56 +129,56 @@ export function JoinLivePage({ sessionId, user, onLeave }: { sessionId: string; 
     <main className="call live-room" data-testid="join-live" data-phase={phase.kind} data-session-id={sessionId}>
       <div className="call-header">
         <div>
-          <h1>{session ? session.title : 'Joining…'}</h1>
+          <h1>{session ? session.title : t('liveRoom.joining')}</h1>
           {session && (
             <span className="muted small">
-              {session.courseTitle} · until {formatTime(session.endAt)}
+              {session.courseTitle} · {t('liveRoom.until', { time: formatTime(session.endAt) })}
             </span>
           )}
         </div>
         <button className="danger" data-testid="leave-live" onClick={() => void leave()}>
-          Leave
+          {t('call.leave')}
         </button>
       </div>
       {phase.kind === 'failed' && (
         <div>
           <ErrorMessage error={phase.error} testId="join-error" />
-          <button onClick={onLeave}>Back to my sessions</button>
+          <button onClick={onLeave}>{t('liveRoom.backToSessions')}</button>
         </div>
       )}
       {phase.kind === 'ended' && (
         <p className="notice" data-testid="live-ended">
-          The session has ended. Thank you for taking part.{' '}
-          <button onClick={onLeave}>Back to my sessions</button>
+          {t('liveRoom.ended')}{' '}
+          <button onClick={onLeave}>{t('liveRoom.backToSessions')}</button>
         </p>
       )}
       <div className="live-layout">
         <div className="live-video">
           {phase.kind === 'unreachable' && (
             <div className="error" role="alert" data-testid="jitsi-unreachable">
-              The video server ({phase.server}) cannot be reached ({phase.why}). Check your connection, or try again in a moment; the chat still works.{' '}
+              {t('liveRoom.unreachable', { server: phase.server, why: phase.why })}{' '}
               <button onClick={() => setAttempt((n) => n + 1)} data-testid="jitsi-retry">
-                Try again
+                {t('liveRoom.retry')}
               </button>
             </div>
           )}
           {(phase.kind === 'joining' || phase.kind === 'connecting') && (
             <p className="muted" data-testid="jitsi-connecting">
-              {phase.kind === 'joining' ? 'Joining the session…' : `Connecting to the video server ${phase.server}…`}
+              {phase.kind === 'joining' ? t('liveRoom.joiningSession') : t('liveRoom.connecting', { server: phase.server })}
             </p>
           )}
           <div className="jitsi-frame" ref={videoRef} data-testid="jitsi-container" />
           {phase.kind === 'in-room' && (
             <div className="controls call-controls" data-testid="live-controls">
               <button data-testid="live-mic" aria-pressed={muted.audio} onClick={command('toggleAudio')}>
-                {muted.audio ? 'Unmute' : 'Mute'}
+                {muted.audio ? t('call.unmute') : t('call.mute')}
               </button>
               <button data-testid="live-camera" aria-pressed={muted.video} onClick={command('toggleVideo')}>
-                {muted.video ? 'Camera on' : 'Camera off'}
+                {muted.video ? t('call.startCamera') : t('call.stopCamera')}
               </button>
               {canShare && (
                 <button data-testid="live-screenshare" onClick={command('toggleShareScreen')}>
-                  Share screen
+                  {t('liveRoom.share')}
                 </button>
               )}
             </div>

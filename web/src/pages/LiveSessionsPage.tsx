@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { LiveSessionCard } from '../components/LiveSessionCard.tsx';
@@ -8,9 +9,9 @@ import type { LiveSession } from '../types.ts';
 
 type Phase = 'live' | 'upcoming' | 'past';
 const PHASES: [Phase, string][] = [
-  ['live', 'Live now'],
-  ['upcoming', 'Upcoming'],
-  ['past', 'Past'],
+  ['live', 'live.phase.live'],
+  ['upcoming', 'live.phase.upcoming'],
+  ['past', 'live.phase.past'],
 ];
 
 /**
@@ -18,6 +19,7 @@ const PHASES: [Phase, string][] = [
  * few seconds so that a session the instructor starts shows up "Live" with an active Join button.
  */
 export function LiveSessionsPage({ onJoin }: { onJoin: (s: LiveSession) => void }) {
+  const { t } = useTranslation();
   const [lists, setLists] = useState<Record<Phase, LiveSession[]>>({ live: [], upcoming: [], past: [] });
   const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -36,13 +38,13 @@ export function LiveSessionsPage({ onJoin }: { onJoin: (s: LiveSession) => void 
 
   return (
     <main data-testid="live-sessions-page">
-      <h1>Live courses</h1>
+      <h1>{t('app.nav.live')}</h1>
       <ErrorMessage error={error} />
-      {!loaded && <p className="muted">Loading…</p>}
+      {!loaded && <p className="muted">{t('app.loading')}</p>}
       {PHASES.map(([phase, title]) => (
         <section key={phase} data-testid={`live-${phase}`}>
-          <h2>{title}</h2>
-          {loaded && lists[phase].length === 0 && <p className="muted small">None.</p>}
+          <h2>{t(title as never)}</h2>
+          {loaded && lists[phase].length === 0 && <p className="muted small">{t('live.none')}</p>}
           <ul className="list">
             {lists[phase].map((s) => (
               <LiveSessionCard key={s.id} session={s}>
@@ -51,10 +53,10 @@ export function LiveSessionsPage({ onJoin }: { onJoin: (s: LiveSession) => void 
                     className={s.status === 'live' ? 'primary' : ''}
                     data-testid="join-live"
                     disabled={s.status !== 'live'}
-                    title={s.status === 'live' ? 'Join the session' : 'You can join once the instructor starts the session'}
+                    title={s.status === 'live' ? t('live.joinTitle') : t('live.joinLater')}
                     onClick={() => onJoin(s)}
                   >
-                    Join
+                    {t('banner.join')}
                   </button>
                 )}
               </LiveSessionCard>

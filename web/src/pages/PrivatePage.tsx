@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, api } from '../api.ts';
+import { useTranslation } from 'react-i18next';
 import { ConsentChoice } from '../components/ConsentChoice.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { LanguageField, LevelField } from '../components/LanguageLevelFields.tsx';
@@ -20,10 +21,11 @@ export function normalizeInviteCode(input: string): string {
  * recording consent first; `onSession` goes on to the waiting room.
  */
 export function PrivatePage({ initialCode, onSession }: { initialCode: string | null; onSession: (session: Session, consent: boolean) => void }) {
+  const { t } = useTranslation();
   return (
     <main>
-      <h1>Private sessions</h1>
-      <p className="muted">Practise with people you know: create a session and share its code, or join one with the code you were given.</p>
+      <h1>{t('private.title')}</h1>
+      <p className="muted">{t('private.intro')}</p>
       <div className="two-columns">
         {initialCode ? (
           <>
@@ -42,6 +44,7 @@ export function PrivatePage({ initialCode, onSession }: { initialCode: string | 
 }
 
 function CreateForm({ onSession }: { onSession: (session: Session, consent: boolean) => void }) {
+  const { t } = useTranslation();
   const [language, setLanguage] = useState('en');
   const [level, setLevel] = useState<CefrLevel | ''>('');
   const [topic, setTopic] = useState('');
@@ -73,19 +76,19 @@ function CreateForm({ onSession }: { onSession: (session: Session, consent: bool
 
   return (
     <form className="card" data-testid="create-private-form" onSubmit={(e) => void submit(e)}>
-      <h2>Create a private session</h2>
+      <h2>{t('private.createTitle')}</h2>
       <LanguageField testId="private-language" listId="private-language-codes" value={language} onChange={setLanguage} required />
-      <LevelField testId="private-level" value={level} onChange={(l) => setLevel(l as CefrLevel | '')} anyLabel="any level" />
+      <LevelField testId="private-level" value={level} onChange={(l) => setLevel(l as CefrLevel | '')} anyLabel={t('private.anyLevel')} />
       <label>
-        Topic (optional)
-        <input data-testid="private-topic" value={topic} onChange={(e) => setTopic(e.target.value)} maxLength={120} placeholder="e.g. Travel stories" />
+        {t('private.topic')}
+        <input data-testid="private-topic" value={topic} onChange={(e) => setTopic(e.target.value)} maxLength={120} placeholder={t('private.topicPlaceholder')} />
       </label>
       <label>
-        Group size (you included)
+        {t('private.size')}
         <select data-testid="private-size" value={size} onChange={(e) => setSize(Number(e.target.value))}>
           {SIZES.map((n) => (
             <option key={n} value={n}>
-              up to {n} people
+              {t('private.upTo', { count: n })}
             </option>
           ))}
         </select>
@@ -93,13 +96,14 @@ function CreateForm({ onSession }: { onSession: (session: Session, consent: bool
       <ConsentChoice name="create-consent" value={consent} onChange={setConsent} />
       <ErrorMessage error={error} testId="create-error" />
       <button className="primary" data-testid="create-private" disabled={busy || consent === null || !language.trim()}>
-        {busy ? 'Creating…' : 'Create session'}
+        {busy ? t('private.creating') : t('private.create')}
       </button>
     </form>
   );
 }
 
 function JoinForm({ initialCode, onSession }: { initialCode: string; onSession: (session: Session, consent: boolean) => void }) {
+  const { t } = useTranslation();
   const [code, setCode] = useState(() => normalizeInviteCode(initialCode));
   const [consent, setConsent] = useState<boolean | null>(null);
   const [busy, setBusy] = useState(false);
@@ -130,9 +134,9 @@ function JoinForm({ initialCode, onSession }: { initialCode: string; onSession: 
 
   return (
     <form className="card" data-testid="join-code-form" onSubmit={(e) => void submit(e)}>
-      <h2>Join with a code</h2>
+      <h2>{t('private.joinTitle')}</h2>
       <label>
-        Invite code
+        {t('private.code')}
         <input
           data-testid="join-code"
           className="code-input"
@@ -149,11 +153,11 @@ function JoinForm({ initialCode, onSession }: { initialCode: string; onSession: 
       <ErrorMessage error={error} testId="join-error" />
       {waitSeconds > 0 && (
         <p className="notice" data-testid="join-retry-after">
-          Too many attempts: try again in {waitSeconds} s.
+          {t('private.retryIn', { count: waitSeconds })}
         </p>
       )}
       <button className="primary" data-testid="join-by-code" disabled={busy || consent === null || !code || waitSeconds > 0}>
-        {busy ? 'Joining…' : 'Join session'}
+        {busy ? t('private.joining') : t('private.join')}
       </button>
     </form>
   );

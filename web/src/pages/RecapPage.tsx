@@ -1,9 +1,11 @@
 import { useState } from 'react';
 import { api } from '../api.ts';
 import { serverNow } from '../clock.ts';
+import { useTranslation } from 'react-i18next';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { RatingForm, RatingView } from '../components/RatingForm.tsx';
-import { endReasonText, formatSeconds } from '../format.ts';
+import { endReasonText, formatSeconds, listFormat } from '../format.ts';
+import { translate, type Message } from '../i18n/message.ts';
 import { usePolling } from '../hooks.ts';
 import type { Rating, Session, SessionParticipant, User } from '../types.ts';
 import { sessionSummary } from './WaitingRoom.tsx';
@@ -30,11 +32,12 @@ export function RecapPage({
 }: {
   sessionId: string;
   reason: string | null;
-  message: string | null;
+  message: Message | null;
   user: User;
   onBack: () => void;
   onHistory: () => void;
 }) {
+  const { t } = useTranslation();
   const [session, setSession] = useState<Session | null>(null);
   const [participants, setParticipants] = useState<SessionParticipant[] | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -61,8 +64,9 @@ export function RecapPage({
   const me = participants?.find((p) => p.userId === user.id);
   const endReason = session?.endReason ?? reason;
   const duration = session?.startedAt ? secondsBetween(session.startedAt, session.endedAt) : null;
-  const heading = ended || reason ? 'Session ended' : message ? 'Call closed' : 'You left the call';
-  const explanation = ended || reason ? endReasonText(endReason) : (message ?? 'The session goes on without you.');
+  const heading = ended || reason ? t('recap.ended') : message ? t('recap.closed') : t('recap.left');
+  const shownMessage = message ? translate(message) : null;
+  const explanation = ended || reason ? endReasonText(endReason) : (shownMessage ?? t('recap.goesOn'));
 
   return (
     <main className="narrow" data-testid="recap" data-session-id={sessionId} data-end-reason={endReason ?? undefined} data-session-status={session?.status}>
@@ -70,46 +74,46 @@ export function RecapPage({
       <span hidden data-testid="call-ended" data-end-reason={endReason ?? undefined} />
       <h1>{heading}</h1>
       <p data-testid="recap-reason">{explanation}</p>
-      {message && (ended || reason) && <p className="muted small">{message}</p>}
+      {shownMessage && (ended || reason) && <p className="muted small">{shownMessage}</p>}
       <ErrorMessage error={error} testId="recap-error" />
       {session && (
         <section className="card">
           <h2 data-testid="recap-title">{sessionSummary(session)}</h2>
           <dl className="facts">
-            <dt>Duration</dt>
+            <dt>{t('recap.duration')}</dt>
             <dd data-testid="recap-duration" data-seconds={duration ?? undefined}>
-              {duration === null ? 'did not start' : `${formatSeconds(duration)}${ended ? '' : ' so far'}`}
+              {duration === null ? t('recap.didNotStart') : ended ? formatSeconds(duration) : t('recap.soFar', { duration: formatSeconds(duration) })}
             </dd>
-            <dt>Participants</dt>
+            <dt>{t('recap.participants')}</dt>
             <dd data-testid="recap-participants" data-count={participants?.length ?? 0}>
               {participants && participants.length > 0
-                ? participants.map((p) => `${p.displayName}${p.userId === user.id ? ' (you)' : ''}${p.role === 'host' ? ' · host' : ''}`).join(', ')
+                ? listFormat(participants.map((p) => `${p.userId === user.id ? t('call.you', { name: p.displayName }) : p.displayName}${p.role === 'host' ? ` · ${t('tile.host')}` : ''}`))
                 : '—'}
             </dd>
-            <dt>Your presence</dt>
+            <dt>{t('recap.presence')}</dt>
             <dd data-testid="recap-my-presence" data-seconds={me?.presenceSeconds ?? undefined}>
               {formatSeconds(me?.presenceSeconds)}
             </dd>
-            <dt>Your speaking time</dt>
+            <dt>{t('recap.speaking')}</dt>
             <dd data-testid="recap-my-speaking" data-seconds={me?.speakingTimeSeconds ?? undefined}>
               {formatSeconds(me?.speakingTimeSeconds)}
             </dd>
           </dl>
           {me?.recordingConsent && session.recordingEnabled && (
-            <p className="muted small">Your audio was recorded with your consent: your AI feedback will arrive in a few minutes.</p>
+            <p className="muted small">{t('recap.recorded')}</p>
           )}
         </section>
       )}
       {session && (
         <section className="card" data-testid="recap-rating">
-          <h2>How was it?</h2>
+          <h2>{t('recap.howWasIt')}</h2>
           {rating ? (
             <p data-testid="rating-done">
-              Thank you! <RatingView rating={rating} />
+              {t('recap.thanks')} <RatingView rating={rating} />
             </p>
           ) : alreadyRated ? (
             <p className="muted" data-testid="rating-done">
-              You have already rated this session.
+              {t('recap.alreadyRated')}
             </p>
           ) : ended ? (
             <RatingForm
@@ -119,17 +123,17 @@ export function RecapPage({
             />
           ) : (
             <p className="muted" data-testid="rating-later">
-              The session is still going on. You can rate it here or from your history once it has ended.
+              {t('recap.rateLater')}
             </p>
           )}
         </section>
       )}
       <div className="controls">
         <button className="primary" data-testid="back-to-slots" onClick={onBack}>
-          Back to slots
+          {t('recap.backToSlots')}
         </button>
         <button data-testid="open-history" onClick={onHistory}>
-          My sessions
+          {t('app.nav.history')}
         </button>
       </div>
     </main>

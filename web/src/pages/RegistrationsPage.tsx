@@ -1,19 +1,21 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api.ts';
+import { useTranslation } from 'react-i18next';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { formatDateTime, formatDuration, languageName, unmatchedReasonText } from '../format.ts';
 import { useNow } from '../hooks.ts';
 import type { Registration } from '../types.ts';
 
-const STATUS_LABELS: Record<Registration['status'], string> = {
-  registered: 'Registered',
-  cancelled: 'Cancelled',
-  attended: 'Attended',
-  noshow: 'Missed',
+const STATUS_KEYS: Record<Registration['status'], string> = {
+  registered: 'registrations.status.registered',
+  cancelled: 'registrations.status.cancelled',
+  attended: 'registrations.status.attended',
+  noshow: 'registrations.status.noshow',
 };
 
 /** The caller's registrations with a countdown to each start, and cancelling. */
 export function RegistrationsPage() {
+  const { t } = useTranslation();
   const [items, setItems] = useState<Registration[]>([]);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
@@ -53,9 +55,9 @@ export function RegistrationsPage() {
 
   return (
     <main>
-      <h1>My registrations</h1>
+      <h1>{t('registrations.title')}</h1>
       <ErrorMessage error={error} />
-      {items.length === 0 && !loading && !error && <p className="muted">You have no registrations yet. Pick a slot to get started.</p>}
+      {items.length === 0 && !loading && !error && <p className="muted">{t('registrations.none')}</p>}
       <ul className="list" data-testid="registration-list">
         {items.map((reg) => {
           const startsIn = new Date(reg.slot.startTime).getTime() - now;
@@ -65,17 +67,17 @@ export function RegistrationsPage() {
               <div className="row-main">
                 <div className="row-title">
                   {languageName(reg.slot.targetLanguageCode)} <span className="level">{reg.slot.level}</span>{' '}
-                  <span className={`badge status-${reg.status}`}>{STATUS_LABELS[reg.status] ?? reg.status}</span>
+                  <span className={`badge status-${reg.status}`}>{t((STATUS_KEYS[reg.status] ?? 'registrations.status.registered') as never)}</span>
                 </div>
                 <div>
-                  {formatDateTime(reg.slot.startTime)} · {reg.slot.durationMinutes} min
+                  {formatDateTime(reg.slot.startTime)} · {t('slots.minutes', { count: reg.slot.durationMinutes })}
                 </div>
                 {upcoming && (
                   <div className="countdown" data-testid="countdown">
-                    Starts in {formatDuration(startsIn)}
+                    {t('registrations.startsIn', { duration: formatDuration(startsIn) })}
                   </div>
                 )}
-                {reg.sessionId && reg.status === 'registered' && <div className="muted small">Your group is ready.</div>}
+                {reg.sessionId && reg.status === 'registered' && <div className="muted small">{t('registrations.groupReady')}</div>}
                 {reg.unmatchedReason && (
                   <div className="notice" data-testid="unmatched-reason">
                     {unmatchedReasonText(reg.unmatchedReason)}
@@ -88,13 +90,13 @@ export function RegistrationsPage() {
                   (confirming === reg.id ? (
                     <>
                       <button className="danger" data-testid="confirm-cancel" onClick={() => void cancel(reg)}>
-                        Yes, cancel
+                        {t('registrations.confirmCancel')}
                       </button>
-                      <button onClick={() => setConfirming(null)}>Keep</button>
+                      <button onClick={() => setConfirming(null)}>{t('registrations.keep')}</button>
                     </>
                   ) : (
                     <button data-testid="cancel-registration" onClick={() => setConfirming(reg.id)}>
-                      Cancel
+                      {t('common.cancel')}
                     </button>
                   ))}
               </div>
@@ -104,7 +106,7 @@ export function RegistrationsPage() {
       </ul>
       {nextCursor && (
         <button data-testid="load-more" disabled={loading} onClick={() => void load(nextCursor)}>
-          Load more
+          {t('common.loadMore')}
         </button>
       )}
     </main>

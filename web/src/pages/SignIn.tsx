@@ -1,6 +1,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
+import { useTranslation } from 'react-i18next';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { Preferences } from '../components/Preferences.tsx';
 import type { User } from '../types.ts';
 
 /**
@@ -8,6 +10,7 @@ import type { User } from '../types.ts';
  * (`/api/auth/config`), and always pasting a platform token (checked with `/api/me`).
  */
 export function SignIn({ onSignedIn }: { onSignedIn: (token: string, user: User) => void }) {
+  const { t } = useTranslation();
   const [devMode, setDevMode] = useState<boolean | null>(null);
   const [name, setName] = useState('');
   const [admin, setAdmin] = useState(false);
@@ -54,36 +57,38 @@ export function SignIn({ onSignedIn }: { onSignedIn: (token: string, user: User)
 
   return (
     <main className="narrow">
-      <h1>Conversation practice</h1>
-      <p className="muted">Practise speaking in small live video groups.</p>
+      <div className="controls signin-preferences">
+        <Preferences />
+      </div>
+      <h1>{t('app.brand')}</h1>
+      <p className="muted">{t('app.tagline')}</p>
       <ErrorMessage error={error} testId="signin-error" />
       {devMode && (
         <form className="card" onSubmit={devSignIn} data-testid="dev-signin-form">
-          <h2>Development sign-in</h2>
+          <h2>{t('signin.devTitle')}</h2>
           <label>
-            Display name
+            {t('signin.name')}
             <input data-testid="signin-name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={60} autoFocus />
           </label>
           <label className="inline">
-            <input type="checkbox" data-testid="signin-admin" checked={admin} onChange={(e) => setAdmin(e.target.checked)} /> Admin (may create slots and courses)
+            <input type="checkbox" data-testid="signin-admin" checked={admin} onChange={(e) => setAdmin(e.target.checked)} /> {t('signin.admin')}
           </label>
           <label className="inline">
-            <input type="checkbox" data-testid="signin-instructor" checked={instructor} onChange={(e) => setInstructor(e.target.checked)} /> Instructor (runs live courses
-            listed for them)
+            <input type="checkbox" data-testid="signin-instructor" checked={instructor} onChange={(e) => setInstructor(e.target.checked)} /> {t('signin.instructor')}
           </label>
           <button className="primary" data-testid="signin-submit" disabled={busy || !name.trim()}>
-            Sign in
+            {t('signin.submit')}
           </button>
         </form>
       )}
       <form className="card" onSubmit={tokenSignIn}>
-        <h2>Sign in with a token</h2>
+        <h2>{t('signin.tokenTitle')}</h2>
         <label>
-          Platform access token (JWT)
+          {t('signin.token')}
           <textarea data-testid="signin-token" value={token} onChange={(e) => setToken(e.target.value)} rows={3} spellCheck={false} />
         </label>
         <button data-testid="signin-token-submit" disabled={busy || !token.trim()}>
-          Use token
+          {t('signin.tokenSubmit')}
         </button>
       </form>
     </main>

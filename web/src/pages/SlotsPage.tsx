@@ -1,19 +1,14 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, type SlotFilters } from '../api.ts';
+import { useTranslation } from 'react-i18next';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { LanguageField, LevelField } from '../components/LanguageLevelFields.tsx';
-import { formatDateTime, formatTime, languageName, normalizeLanguageCode } from '../format.ts';
+import { browserTimeZone, formatDateTime, localDayStart, formatTime, languageName, normalizeLanguageCode, timeZoneName } from '../format.ts';
 import type { Slot } from '../types.ts';
-
-/** A `yyyy-mm-dd` date input as the ISO instant of that local midnight (+ `days`). */
-function dayStart(value: string, days = 0): string | undefined {
-  if (!value) return undefined;
-  const [y, m, d] = value.split('-').map(Number);
-  return new Date(y!, m! - 1, d! + days).toISOString();
-}
 
 /** Lists open slots with filters and "load more", and registers the caller. */
 export function SlotsPage() {
+  const { t } = useTranslation();
   const [language, setLanguage] = useState('');
   const [level, setLevel] = useState('');
   const [from, setFrom] = useState('');
@@ -49,8 +44,8 @@ export function SlotsPage() {
     setFilters({
       targetLanguageCode: normalizeLanguageCode(language) || undefined,
       level: level || undefined,
-      from: dayStart(from),
-      to: dayStart(to, 1),
+      from: localDayStart(from),
+      to: localDayStart(to, 1),
     });
   };
 
@@ -73,24 +68,25 @@ export function SlotsPage() {
 
   return (
     <main>
-      <h1>Open slots</h1>
+      <h1>{t('slots.title')}</h1>
+      <p className="muted small" data-testid="slots-time-zone">{t('slots.timesIn', { zone: timeZoneName(browserTimeZone) })}</p>
       <form className="filters card" onSubmit={search}>
-        <LanguageField testId="filter-language" listId="language-codes" placeholder="any, e.g. fr" value={language} onChange={setLanguage} />
-        <LevelField testId="filter-level" value={level} onChange={setLevel} anyLabel="any" />
+        <LanguageField testId="filter-language" listId="language-codes" placeholder={t('slots.languagePlaceholder')} value={language} onChange={setLanguage} />
+        <LevelField testId="filter-level" value={level} onChange={setLevel} anyLabel={t('slots.anyLevel')} />
         <label>
-          From
+          {t('slots.from')}
           <input type="date" data-testid="filter-from" value={from} onChange={(e) => setFrom(e.target.value)} />
         </label>
         <label>
-          To
+          {t('slots.to')}
           <input type="date" data-testid="filter-to" value={to} onChange={(e) => setTo(e.target.value)} />
         </label>
         <button className="primary" data-testid="filter-apply" disabled={loading}>
-          Search
+          {t('slots.search')}
         </button>
       </form>
       <ErrorMessage error={error} />
-      {slots.length === 0 && !loading && !error && <p className="muted" data-testid="no-slots">No slots match these filters.</p>}
+      {slots.length === 0 && !loading && !error && <p className="muted" data-testid="no-slots">{t('slots.none')}</p>}
       <ul className="list" data-testid="slot-list">
         {slots.map((slot) => (
           <li key={slot.id} className="card row" data-testid="slot" data-slot-id={slot.id}>
@@ -99,22 +95,22 @@ export function SlotsPage() {
                 {languageName(slot.targetLanguageCode)} <span className="level">{slot.level}</span>
               </div>
               <div>
-                {formatDateTime(slot.startTime)}–{formatTime(slot.endTime)} · {slot.durationMinutes} min
-                {slot.recurrence !== 'once' && <span className="muted"> · repeats {slot.recurrence}</span>}
+                {formatDateTime(slot.startTime)}–{formatTime(slot.endTime)} · {t('slots.minutes', { count: slot.durationMinutes })}
+                {slot.recurrence !== 'once' && <span className="muted"> · {t(slot.recurrence === 'daily' ? 'slots.repeatsDaily' : 'slots.repeatsWeekly')}</span>}
               </div>
               <div className="muted small">
-                {slot.seatsLeft > 0 ? `${slot.seatsLeft} of ${slot.maxParticipants} seats left` : 'Full'} · registration closes {formatDateTime(slot.registrationClosesAt)}
+                {slot.seatsLeft > 0 ? t('slots.seatsLeft', { count: slot.seatsLeft, max: slot.maxParticipants }) : t('slots.full')} · {t('slots.closes', { when: formatDateTime(slot.registrationClosesAt) })}
               </div>
               <ErrorMessage error={rowErrors[slot.id]} testId="row-error" />
             </div>
             <div className="row-actions">
               {slot.myRegistrationId ? (
                 <span className="badge badge-ok" data-testid="registered">
-                  Registered
+                  {t('slots.registered')}
                 </span>
               ) : (
                 <button className="primary" data-testid="register" disabled={busySlot === slot.id || slot.seatsLeft <= 0} onClick={() => void register(slot)}>
-                  {slot.seatsLeft <= 0 ? 'Full' : 'Register'}
+                  {slot.seatsLeft <= 0 ? t('slots.full') : t('slots.register')}
                 </button>
               )}
             </div>
@@ -123,10 +119,10 @@ export function SlotsPage() {
       </ul>
       {nextCursor && (
         <button data-testid="load-more" disabled={loading} onClick={() => void load(filters, nextCursor)}>
-          {loading ? 'Loading…' : 'Load more'}
+          {loading ? t('app.loading') : t('common.loadMore')}
         </button>
       )}
-      {loading && !nextCursor && <p className="muted">Loading…</p>}
+      {loading && !nextCursor && <p className="muted">{t('app.loading')}</p>}
     </main>
   );
 }

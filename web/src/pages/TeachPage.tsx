@@ -1,14 +1,17 @@
 import { Fragment, useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { LiveSessionCard } from '../components/LiveSessionCard.tsx';
 import { LiveSessionForm } from '../components/LiveSessionForm.tsx';
 import { SessionStats } from '../components/SessionStats.tsx';
+import { listFormat, timeZoneName } from '../format.ts';
 import { usePolling } from '../hooks.ts';
 import { liveApi } from '../live/live-api.ts';
 import type { Course, LiveSession } from '../types.ts';
 
 /** The courses the instructor teaches or moderates (seed 004 §1 étape 1), each linking to its sessions. */
 export function TeachPage({ courseId, onOpenRoom }: { courseId: string | null; onOpenRoom: (s: LiveSession) => void }) {
+  const { t } = useTranslation();
   const [courses, setCourses] = useState<Course[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
@@ -21,10 +24,10 @@ export function TeachPage({ courseId, onOpenRoom }: { courseId: string | null; o
   if (courseId && course) return <CourseSessions course={course} onOpenRoom={onOpenRoom} />;
   return (
     <main data-testid="teach-page">
-      <h1>My courses</h1>
+      <h1>{t('teach.title')}</h1>
       <ErrorMessage error={error} />
-      {courses?.length === 0 && <p className="muted">You teach no course yet. An admin lists you as an instructor of a course (PUT /api/courses/&#123;id&#125;).</p>}
-      {courseId && courses && !course && <p className="error">This course is not one of yours.</p>}
+      {courses?.length === 0 && <p className="muted">{t('teach.none')}</p>}
+      {courseId && courses && !course && <p className="error">{t('teach.notYours')}</p>}
       <ul className="list">
         {courses?.map((c) => (
           <li key={c.id} className="card row" data-testid="teach-course" data-course-id={c.id}>
@@ -33,7 +36,7 @@ export function TeachPage({ courseId, onOpenRoom }: { courseId: string | null; o
                 {c.title}
               </a>
               <span className="muted small">
-                {c.myRoles.join(', ')} · {c.timeZone}
+                {listFormat(c.myRoles.map((r) => t(`teach.role.${r}`)))} · {timeZoneName(c.timeZone)}
               </span>
             </div>
           </li>
@@ -48,6 +51,7 @@ export function TeachPage({ courseId, onOpenRoom }: { courseId: string | null; o
  * ended), the create/edit form with the series option, start / end / cancel, and statistics.
  */
 function CourseSessions({ course, onOpenRoom }: { course: Course; onOpenRoom: (s: LiveSession) => void }) {
+  const { t } = useTranslation();
   const [sessions, setSessions] = useState<LiveSession[]>([]);
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<LiveSession | null>(null);
@@ -79,13 +83,13 @@ function CourseSessions({ course, onOpenRoom }: { course: Course; onOpenRoom: (s
   return (
     <main data-testid="course-sessions" data-course-id={course.id}>
       <p className="small">
-        <a href="#/teach">← My courses</a>
+        <a href="#/teach">{t('teach.back')}</a>
       </p>
-      <h1>{course.title}: live sessions</h1>
-      <p className="muted small">Times in your local time; weekly series follow the course's time zone ({course.timeZone}).</p>
+      <h1>{t('teach.sessionsOf', { title: course.title })}</h1>
+      <p className="muted small">{t('teach.times', { zone: timeZoneName(course.timeZone) })}</p>
       {isInstructor && !creating && !editing && (
         <button className="primary" data-testid="new-session" onClick={() => setCreating(true)}>
-          New session
+          {t('teach.new')}
         </button>
       )}
       {creating && (
@@ -120,32 +124,32 @@ function CourseSessions({ course, onOpenRoom }: { course: Course; onOpenRoom: (s
             <LiveSessionCard session={s}>
               {isInstructor && s.status === 'scheduled' && (
                 <button className="primary" data-testid="start-session" onClick={() => void act(() => liveApi.start(s.id))}>
-                  ▶ Start
+                  ▶ {t('teach.start')}
                 </button>
               )}
               {s.status === 'live' && (
                 <button className="primary" data-testid="open-room" onClick={() => onOpenRoom(s)}>
-                  Open room
+                  {t('teach.openRoom')}
                 </button>
               )}
               {isInstructor && s.status === 'live' && (
                 <button className="danger" data-testid="end-session" onClick={() => void act(() => liveApi.end(s.id))}>
-                  ■ End
+                  ■ {t('teach.end')}
                 </button>
               )}
               {isInstructor && (s.status === 'scheduled' || s.status === 'live' || s.status === 'ended') && (
                 <button data-testid="edit-session" onClick={() => (setCreating(false), setEditing(s))}>
-                  Edit
+                  {t('teach.edit')}
                 </button>
               )}
               {isInstructor && s.status === 'scheduled' && (
                 <button data-testid="cancel-session" onClick={() => setCancelling(cancelling === s.id ? null : s.id)}>
-                  Cancel…
+                  {t('teach.cancel')}
                 </button>
               )}
               {(s.status === 'live' || s.status === 'ended') && (
                 <button data-testid="show-stats" onClick={() => setStatsOf(statsOf === s.id ? null : s.id)}>
-                  Statistics
+                  {t('teach.stats')}
                 </button>
               )}
             </LiveSessionCard>
@@ -158,9 +162,9 @@ function CourseSessions({ course, onOpenRoom }: { course: Course; onOpenRoom: (s
                   void act(() => liveApi.cancel(s.id, reason)).then(() => setCancelling(null));
                 }}
               >
-                <input data-testid="cancel-reason-input" value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Reason shown to students" required maxLength={500} />
+                <input data-testid="cancel-reason-input" value={reason} onChange={(e) => setReason(e.target.value)} placeholder={t('teach.reasonPlaceholder')} aria-label={t('teach.reason')} required maxLength={500} />
                 <button className="danger" data-testid="cancel-confirm">
-                  Cancel the session
+                  {t('teach.confirmCancel')}
                 </button>
               </form>
               </li>
@@ -173,7 +177,7 @@ function CourseSessions({ course, onOpenRoom }: { course: Course; onOpenRoom: (s
           </Fragment>
         ))}
       </ul>
-      {sessions.length === 0 && <p className="muted">No sessions yet.</p>}
+      {sessions.length === 0 && <p className="muted">{t('teach.noSessions')}</p>}
     </main>
   );
 }
