@@ -25,9 +25,20 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files],
-  { stdio: 'inherit' },
-);
-process.exit(result.status ?? 1);
+// Browser tests run one file at a time, after the others: each drives several Chromium pages
+// with live media, and two such files side by side on a 2-core machine starve each other.
+const isBrowser = (f) => path.resolve(f).startsWith(path.resolve('test/browser') + path.sep);
+const runs = [
+  { files: files.filter((f) => !isBrowser(f)), concurrency: 2 },
+  { files: files.filter(isBrowser), concurrency: 1 },
+].filter((r) => r.files.length > 0);
+let status = 0;
+for (const run of runs) {
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--test', `--test-concurrency=${run.concurrency}`, '--test-timeout=300000', ...run.files],
+    { stdio: 'inherit' },
+  );
+  if (result.status !== 0) status = result.status ?? 1;
+}
+process.exit(status);
