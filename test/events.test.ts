@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { AuthUser } from '../src/modules/auth/auth.service.ts';
 import type { CloudEvent } from '../src/modules/outbox/cloud-event.ts';
 import { OutboxService } from '../src/modules/outbox/outbox.service.ts';
-import { openTestDatabase, postgresServerUrl } from './helpers/database.ts';
+import { openTestDatabase, outboxSettled, postgresServerUrl } from './helpers/database.ts';
 
 /**
  * Reading the outbox (DESIGN 4.4, `GET /api/admin/events`): a reader paging with the cursor sees
@@ -37,6 +37,8 @@ describe('outbox reading order (PostgreSQL)', () => {
 
   test('an event whose transaction started first and committed last is not skipped', async () => {
     await record(database.db, 'before');
+    // Other test files' transactions on the same server hold the reader back too: wait for them.
+    await outboxSettled(database.db);
     const start = await readAll(null);
     assert.deepEqual(start.subjects, ['before']);
 
@@ -60,12 +62,14 @@ describe('outbox reading order (PostgreSQL)', () => {
 
     release();
     await slow;
+    await outboxSettled(database.db);
     const later = await readAll(during.cursor);
     assert.deepEqual(later.subjects, ['slow', 'fast'], 'both, once the slow transaction ended');
     assert.deepEqual((await readAll(null)).subjects, ['before', 'slow', 'fast'], 'and a reader from the start sees each once');
   });
 
   test('a transaction that rolls back leaves no event and holds nothing back', async () => {
+    await outboxSettled(database.db);
     const { cursor } = await readAll(null);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -83,10 +87,12 @@ describe('outbox reading order (PostgreSQL)', () => {
     await database.db.transaction((tx) => record(tx, 'committed'));
     release();
     assert.equal(((await doomed) as Error).message, 'the state change failed');
+    await outboxSettled(database.db);
     assert.deepEqual((await readAll(cursor)).subjects, ['committed']);
   });
 
   test('cursors: the current form, the bare seq of earlier versions, and refusals', async () => {
+    await outboxSettled(database.db);
     const first = await events.list(admin, undefined, 1);
     const cursor = first.items[0]!.cursor;
     assert.match(cursor, /^[0-9]+:[0-9]+$/);
