@@ -54,10 +54,18 @@ export function ensureBuild(): void {
  * PORT) and polls `/readyz` every 20 ms.
  * @throws Error when it exits first or is not ready within `timeoutMs` (its last lines in the message).
  */
-export async function startServiceChild(entry: Entry, env: Record<string, string>, timeoutMs = 120_000): Promise<ServiceChild> {
+export function startServiceChild(entry: Entry, env: Record<string, string>, timeoutMs = 120_000): Promise<ServiceChild> {
+  return startChild(entry, ENTRY_ARGS[entry], env, '/readyz', timeoutMs);
+}
+
+/**
+ * Spawns `node <args>` with `env` as {@link startServiceChild} does, ready when `readyPath` answers 200.
+ * @param label names the process in error messages.
+ */
+export async function startChild(label: string, args: string[], env: Record<string, string>, readyPath: string, timeoutMs = 120_000): Promise<ServiceChild> {
   const port = await freePort();
   const began = performance.now();
-  const child = spawn(process.execPath, ENTRY_ARGS[entry], {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -73,12 +81,12 @@ export async function startServiceChild(entry: Entry, env: Record<string, string
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve((exitCode = code))));
   const url = `http://127.0.0.1:${port}`;
   for (;;) {
-    if (exitCode !== undefined) throw new Error(`${entry} exited (${exitCode}) before ready:\n${tail.join('\n')}`);
+    if (exitCode !== undefined) throw new Error(`${label} exited (${exitCode}) before ready:\n${tail.join('\n')}`);
     if (performance.now() - began > timeoutMs) {
       child.kill('SIGKILL');
-      throw new Error(`${entry} not ready within ${timeoutMs} ms:\n${tail.join('\n')}`);
+      throw new Error(`${label} not ready within ${timeoutMs} ms:\n${tail.join('\n')}`);
     }
-    const status = await fetch(`${url}/readyz`).then((r) => r.status, () => 0);
+    const status = await fetch(`${url}${readyPath}`).then((r) => r.status, () => 0);
     if (status === 200) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

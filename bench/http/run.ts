@@ -121,7 +121,8 @@ console.log(`\nHTTP at ${connections} connections, ${duration} s each after ${wa
 console.log('| scenario | database | req/s | p50 | p99 | errors | non-2xx | req/s vs bare | p99 vs bare |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const { scenario, database, result, notes } of rows) {
-  const errors = result.errors + result.timeouts;
+  // autocannon counts timeouts (no answer within 10 s) among the errors.
+  const errors = result.timeouts ? `${result.errors} (${result.timeouts} timeouts)` : String(result.errors);
   console.log(
     `| ${scenario} | ${database} | ${fmt(result.requests.average, 0)} | ${fmt(result.latency.p50)} ms | ${fmt(result.latency.p99)} ms | ${errors} | ${result.non2xx}${notes ? ` (${notes})` : ''} | ${fmt(result.requests.average / ref.requests.average, 3)}x | ${fmt(result.latency.p99 / Math.max(ref.latency.p99, 0.001), 1)}x |`,
   );
