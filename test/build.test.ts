@@ -62,6 +62,21 @@ test('npm run build, then node dist/main.js serves the web client and the API an
   assert.ok(service.logs.some((line) => line.includes('"msg":"stopped"')), 'it drained and logged "stopped"');
 });
 
+test('after the build, npm start (scripts/start.mjs) runs dist/main.js, says so, and relays SIGTERM', { timeout: 120_000 }, async (t) => {
+  // The build of the test above: dist/ is fresh unless a source changed since.
+  assert.ok(fs.existsSync(path.join(ROOT, 'dist/main.js')), 'dist/main.js (built by the test above)');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-build-start-'));
+  t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const service = await startService({ JWT_SECRET: crypto.randomBytes(32).toString('hex'), DATA_DIR: dataDir }, 60_000, [path.join(ROOT, 'scripts/start.mjs')]);
+  t.after(() => service.child.kill('SIGKILL'));
+  assert.ok(service.logs.some((line) => line === 'npm start: running the compiled build (node dist/main.js)'), service.logs.slice(0, 3).join('\n'));
+  assert.equal((await fetch(`${service.url}/api/slots`)).status, 401);
+  service.child.kill('SIGTERM');
+  const { code } = await service.exited;
+  assert.equal(code, 0, service.logs.slice(-10).join('\n'));
+  assert.ok(service.logs.some((line) => line.includes('"msg":"stopped"')), 'the service drained (one SIGTERM relayed, not two)');
+});
+
 function listTs(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
