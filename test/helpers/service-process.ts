@@ -17,10 +17,11 @@ export interface ServiceProcess {
 
 /**
  * Starts `src/main.ts` with `env` on a free port and waits until it listens.
+ * @param nodeArgs what node runs; default the sources through tsx, e.g. `[path to dist/main.js]` for the build.
  * @throws Error when it exits first or does not listen within `timeoutMs` (its log in the message).
  */
-export function startService(env: Record<string, string>, timeoutMs = 60_000): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
+export function startService(env: Record<string, string>, timeoutMs = 60_000, nodeArgs = ['--import', 'tsx', path.join(ROOT, 'src/main.ts')]): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,88 @@
+/**
+ * Start-up time and idle memory of the service (issue 14), from the sources through tsx (what
+ * `npm start` runs on a bare clone, after building the web client) and from the compiled build
+ * (`node dist/main.js`, what `npm start` runs after `npm run build`), side by side:
+ * - first start: an empty DATA_DIR (PGlite creates its data directory);
+ * - restart: the same DATA_DIR again.
+ * Start-up is spawn → first `/readyz` 200; idle RSS is VmRSS of the service's process (every
+ * thread, a PGlite worker included) IDLE seconds after that, peak is VmHWM. Rounds interleave the
+ * two entries; figures are medians. Embedded defaults (no DATABASE_URL, jobs on, development auth)
+ * unless DATABASE_URL is set.
+ *
+ *   npm run bench:startup
+ * Options: ROUNDS (3), IDLE seconds (5), FORCE_BUILD=1 rebuilds dist/ first.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ensureBuild, memoryMb, startServiceChild, type Entry } from './service-child.ts';
+
+const rounds = Number(process.env.ROUNDS ?? 3);
+const idleMs = Number(process.env.IDLE ?? 5) * 1000;
+const databaseUrl = process.env.DATABASE_URL;
+
+interface Sample {
+  readyMs: number;
+  rss: number;
+  peak: number;
+  exit: number | null;
+}
+type Phase = 'first start' | 'restart';
+
+ensureBuild();
+const entries: Entry[] = ['sources', 'build'];
+const samples = new Map<string, Sample[]>();
+const key = (entry: Entry, phase: Phase) => `${entry}/${phase}`;
+
+async function measure(entry: Entry, phase: Phase, dataDir: string): Promise<void> {
+  const service = await startServiceChild(entry, { DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
+  await new Promise((resolve) => setTimeout(resolve, idleMs));
+  const memory = memoryMb(service.pid);
+  const exit = await service.stop();
+  const sample = { readyMs: service.readyMs, ...memory, exit };
+  const list = samples.get(key(entry, phase)) ?? [];
+  list.push(sample);
+  samples.set(key(entry, phase), list);
+  console.error(`  ${entry.padEnd(7)} ${phase.padEnd(11)} ready ${sample.readyMs.toFixed(0).padStart(5)} ms  rss ${sample.rss.toFixed(0).padStart(4)} MB  peak ${sample.peak.toFixed(0).padStart(4)} MB  exit ${exit}`);
+}
+
+for (let round = 1; round <= rounds; round++) {
+  console.error(`round ${round}/${rounds}`);
+  // Alternate which entry goes first, so neither always meets a warmer page cache.
+  for (const entry of round % 2 ? entries : [...entries].reverse()) {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-startup-'));
+    try {
+      await measure(entry, 'first start', dataDir);
+      await measure(entry, 'restart', dataDir);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const cell = (entry: Entry, phase: Phase, field: 'readyMs' | 'rss' | 'peak') => median(samples.get(key(entry, phase))!.map((s) => s[field]));
+const rows: [string, Phase, 'readyMs' | 'rss' | 'peak', string][] = [
+  ['start-up (spawn → /readyz 200)', 'first start', 'readyMs', 'ms'],
+  ['start-up (spawn → /readyz 200)', 'restart', 'readyMs', 'ms'],
+  [`idle RSS (${idleMs / 1000} s after ready)`, 'first start', 'rss', 'MB'],
+  [`idle RSS (${idleMs / 1000} s after ready)`, 'restart', 'rss', 'MB'],
+  ['peak RSS (VmHWM)', 'first start', 'peak', 'MB'],
+  ['peak RSS (VmHWM)', 'restart', 'peak', 'MB'],
+];
+const exits = [...samples.values()].flat().map((s) => s.exit);
+
+console.log(`\nStart-up and idle memory, ${databaseUrl ? 'PostgreSQL (DATABASE_URL)' : 'PGlite (embedded default)'}, medians of ${rounds} rounds, Node ${process.version}, ${os.cpus().length} cores\n`);
+console.log('| figure | | npm start from sources (tsx) | build (node dist/main.js) | build / sources |');
+console.log('|---|---|---|---|---|');
+for (const [label, phase, field, unit] of rows) {
+  const sources = cell('sources', phase, field);
+  const build = cell('build', phase, field);
+  console.log(`| ${label} | ${phase} | ${sources.toFixed(0)} ${unit} | ${build.toFixed(0)} ${unit} | ${(build / sources).toFixed(2)}x |`);
+}
+console.log(`\nexit codes after SIGTERM: ${exits.every((c) => c === 0) ? 'all 0' : exits.join(', ')}`);
+console.log('(npm start from sources also builds the web client first, about 1 s, not counted above.)');
