@@ -10,7 +10,7 @@ import { MetricsService } from './metrics.service.ts';
  * - `METRICS_PORT` set: on a listener of its own (`METRICS_HOST`, default 127.0.0.1), with the
  *   bearer token when `METRICS_TOKEN` is set too; not on the public port;
  * - only `METRICS_TOKEN` set: on the public port, behind the token;
- * - neither: not served (the instruments still record; nothing reads them).
+ * - neither: not served, 404 (the instruments still record; nothing reads them).
  */
 export function createMetricsModule(ctx: ModuleContext, deps: { outbox: OutboxService }): ServiceModule<MetricsService> & { listener: MetricsListener | null } {
   const settings = ctx.config.metrics;
@@ -30,7 +30,7 @@ export function createMetricsModule(ctx: ModuleContext, deps: { outbox: OutboxSe
     name: 'metrics',
     service: metrics,
     listener,
-    ...(listener === null && settings.token !== null ? { rootRoutes: (scope) => metricsRoutes(scope, { metrics }) } : {}),
+    rootRoutes: (scope) => metricsRoutes(scope, { metrics, exposed: listener === null && settings.token !== null }),
     ...(listener ? { start: () => listener.start(), stop: () => listener.stop() } : {}),
   };
 }
