@@ -32,7 +32,7 @@ describe('the Prometheus text parser of these tests', () => {
       '# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="+Inf"} 2\nh_count 3\nh_sum 1\n', // +Inf differs from count
       '# TYPE x gauge\nx 1', // no final line feed
     ]) {
-      assert.throws(() => parsePrometheusText(bad), undefined, JSON.stringify(bad));
+      assert.throws(() => parsePrometheusText(bad), Error, JSON.stringify(bad));
     }
   });
 });
