@@ -69,11 +69,10 @@ class TalliedCounter {
     this.tallies.set(value, created);
     return created;
   }
-
 }
 
 function flush(counter: Counter<string>, label: string, value: string, tally: Tally): void {
-  // inc by 0 on the first scrape makes every known series visible from the start (rate() needs it).
+  // Adding 0 still creates the series: every known label value shows from the first scrape (rate() needs it).
   counter.inc({ [label]: value }, tally.count - tally.exported);
   tally.exported = tally.count;
 }
