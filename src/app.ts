@@ -13,6 +13,7 @@ import type { Services } from './container.ts';
 import type { DatabaseHandle } from './db/client.ts';
 import { authenticate } from './http/auth.ts';
 import { installErrorHandling } from './http/errors.ts';
+import { installRequestMetrics } from './http/metrics.ts';
 import { installSecurityHeaders } from './http/security.ts';
 import type { Clock } from './shared/clock.ts';
 import type { Logger } from './shared/logger.ts';
@@ -61,6 +62,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   });
   installErrorHandling(app);
+  installRequestMetrics(app, services.metrics);
   await installSecurityHeaders(app, { storage: storageOrigins(config), jitsi: [new URL(config.jitsi.url).origin] });
 
   await app.register(fastifySwagger, {

@@ -9,6 +9,7 @@ export type {
   InviteCodeAttemptSettings,
   JitsiSettings,
   LiveCourseSettings,
+  MetricsSettings,
   RedisSettings,
   RuleSettings,
   ServerSettings,

@@ -9,6 +9,7 @@ import { createInboxModule } from './modules/inbox/inbox.module.ts';
 import type { Eraser } from './modules/inbox/inbox.service.ts';
 import { createLiveCoursesModule } from './modules/live-courses/live-courses.module.ts';
 import { createMatchmakingModule } from './modules/matchmaking/matchmaking.module.ts';
+import { createMetricsModule } from './modules/metrics/metrics.module.ts';
 import type { ModuleContext, ServiceModule } from './modules/module.ts';
 import type { EventDefinition } from './modules/outbox/cloud-event.ts';
 import { createOutboxModule } from './modules/outbox/outbox.module.ts';
@@ -32,18 +33,19 @@ function buildModules(ctx: ModuleContext, ledger: SpeakingLedger) {
   const catalog = () => eventCatalog(Object.values(registry));
   const auth = createAuthModule(ctx);
   const outbox = createOutboxModule(ctx, { catalog });
+  const metrics = createMetricsModule(ctx, { outbox: outbox.service });
   const idempotency = createIdempotencyModule(ctx);
   const slots = createSlotsModule(ctx);
   const registrations = createRegistrationsModule(ctx, { slots: slots.service, outbox: outbox.service, idempotency: idempotency.service });
   const sessions = createSessionsModule(ctx, { registrations: registrations.service, outbox: outbox.service, ledger, idempotency: idempotency.service });
   const matchmaking = createMatchmakingModule(ctx, { slots: slots.service, registrations: registrations.service, sessions: sessions.service });
-  const signaling = createSignalingModule(ctx, { auth: auth.service, sessions: sessions.service.participation, ledger });
+  const signaling = createSignalingModule(ctx, { auth: auth.service, sessions: sessions.service.participation, ledger, metrics: metrics.service });
   const recordings = createRecordingsModule(ctx, { sessions: sessions.service, outbox: outbox.service });
   const ice = createIceModule(ctx);
   const liveCourses = createLiveCoursesModule(ctx, { outbox: outbox.service });
   const calendar = createCalendarModule(ctx, { live: liveCourses.service, registrations: registrations.service });
   const inbox = createInboxModule(ctx, { erasers: () => erasers(Object.values(registry)) });
-  const registry = { auth, outbox, idempotency, slots, registrations, sessions, matchmaking, signaling, recordings, ice, liveCourses, calendar, inbox };
+  const registry = { auth, outbox, metrics, idempotency, slots, registrations, sessions, matchmaking, signaling, recordings, ice, liveCourses, calendar, inbox };
   return registry;
 }
 
@@ -82,6 +84,7 @@ export function createServices(deps: { config: AppConfig; database: DatabaseHand
   const jobs = new JobRunner(
     modules.flatMap((m) => m.jobs ?? []),
     deps.logger.child({ module: 'jobs' }),
+    registry.metrics.service,
   );
   const services = Object.fromEntries(Object.entries(registry).map(([name, m]) => [name, m.service])) as { [K in keyof Registry]: Registry[K]['service'] };
   return { ...services, signalingTickets: registry.signaling.tickets, ledger, modules, jobs };

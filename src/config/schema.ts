@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { EventsSettingsSchema } from './events.ts';
 import { JitsiSettingsSchema, LiveCourseSettingsSchema } from './live-courses.ts';
-import { bool, duration, int, list, oneOf, optionalString, path, string, url, type ValueCheck } from './variables.ts';
+import { bool, duration, int, list, oneOf, optionalInt, optionalString, path, string, url, type ValueCheck } from './variables.ts';
 
 /**
  * The configuration's sections, one `Type.Object` each, every setting declared with its
@@ -208,6 +208,22 @@ export const StorageSettingsSchema = Type.Object({
   }),
 });
 
+/**
+ * `GET /metrics` in Prometheus text format (issue 14). Exposed only when asked for: with
+ * `METRICS_TOKEN` on the public port behind that bearer token; with `METRICS_PORT` on a listener
+ * of its own (and not on the public port), behind the token too when one is set. Neither set:
+ * not served at all (metrics tell load and internals; a newcomer's `npm start` publishes none).
+ */
+export const MetricsSettingsSchema = Type.Object({
+  token: optionalString({
+    key: 'METRICS_TOKEN',
+    check: (token) => (token.length < 32 ? 'must be at least 32 characters' : null),
+    doc: 'Bearer token a scraper must send to GET /metrics (unset and no METRICS_PORT: /metrics is not served)',
+  }),
+  port: optionalInt({ key: 'METRICS_PORT', min: 0, max: 65535, doc: 'Serve GET /metrics on this port of its own instead of the public one (0: any free port)' }),
+  host: string({ key: 'METRICS_HOST', default: '127.0.0.1', doc: 'Interface the METRICS_PORT listener binds (0.0.0.0: every interface)' }),
+});
+
 /** Validated process configuration, by section. */
 export const AppConfigSchema = Type.Object({
   server: ServerSettingsSchema,
@@ -223,6 +239,7 @@ export const AppConfigSchema = Type.Object({
   jitsi: JitsiSettingsSchema,
   liveCourses: LiveCourseSettingsSchema,
   storage: StorageSettingsSchema,
+  metrics: MetricsSettingsSchema,
   // One schema per concern, named for its variables (DESIGN 4.5).
 });
 
@@ -239,4 +256,5 @@ export type EventsSettings = Static<typeof EventsSettingsSchema>;
 export type JitsiSettings = Static<typeof JitsiSettingsSchema>;
 export type LiveCourseSettings = Static<typeof LiveCourseSettingsSchema>;
 export type StorageSettings = Static<typeof StorageSettingsSchema>;
+export type MetricsSettings = Static<typeof MetricsSettingsSchema>;
 export type AppConfig = Static<typeof AppConfigSchema>;

@@ -119,6 +119,17 @@ export function int(spec: Common & { default: number; min: number; max: number }
   });
 }
 
+/** An integer within `min..max` (inclusive), or null when unset (an optional port such as `METRICS_PORT`). */
+export function optionalInt(spec: Common & { min: number; max: number }) {
+  return declare(Type.Union([Type.Integer({ minimum: spec.min, maximum: spec.max }), Type.Null()]), { key: spec.key, doc: spec.doc, kind: 'int' }, (text, report) => {
+    if (text === null) return null;
+    const n = Number(text);
+    if (Number.isInteger(n) && n >= spec.min && n <= spec.max) return n;
+    report(`"${text}" must be an integer between ${spec.min} and ${spec.max}`);
+    return null;
+  });
+}
+
 /** A duration written like `500ms`, `90s`, `5m`, `2h`, `30d` (DESIGN 4.5), read as ms; `min`/`max` are written the same way. */
 export function duration(spec: Common & { default: string; min?: string; max?: string }) {
   const ms = (text: string): number => {

@@ -1,3 +1,6 @@
+import { performance } from 'node:perf_hooks';
+import { noMetrics, type JobMetrics } from '../shared/metrics.ts';
+
 /** A background sweep: a function of `now` that tests call with a fake clock (DESIGN 3). */
 export interface Job {
   name: string;
@@ -30,6 +33,8 @@ export class JobRunner {
   constructor(
     jobs: readonly Job[],
     private readonly logger: JobLogger,
+    /** Each run's duration and outcome (issue 14). */
+    private readonly metrics: JobMetrics = noMetrics,
   ) {
     this.jobs = [...jobs].sort((a, b) => (a.phase ?? 0) - (b.phase ?? 0));
   }
@@ -38,10 +43,13 @@ export class JobRunner {
   async runAll(now: Date): Promise<string[]> {
     const failed: string[] = [];
     for (const job of this.jobs) {
+      const startedAt = performance.now();
       try {
         const result = await job.run(now);
+        this.metrics.jobRan(job.name, (performance.now() - startedAt) / 1000, false);
         this.logger.debug({ job: job.name, result }, 'job ran');
       } catch (err) {
+        this.metrics.jobRan(job.name, (performance.now() - startedAt) / 1000, true);
         failed.push(job.name);
         this.logger.error({ err, job: job.name }, 'job failed');
       }

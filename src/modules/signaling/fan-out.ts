@@ -1,3 +1,4 @@
+import { noMetrics, type SignalingMetrics } from '../../shared/metrics.ts';
 import type { Connection } from './connection.ts';
 import type { FrameWriter } from './frame-writer.ts';
 import type { LocalConnections } from './local-connections.ts';
@@ -19,6 +20,7 @@ export class FanOut {
     private readonly bus: ClusterBus,
     private readonly writer: FrameWriter,
     private readonly logger: SignalingLogger,
+    private readonly metrics: SignalingMetrics = noMetrics,
   ) {}
 
   /**
@@ -28,11 +30,15 @@ export class FanOut {
   relay(conn: Connection, toUserId: string, message: ServerMessage): void {
     if (toUserId !== conn.userId) {
       const target = this.local.get(conn.sessionId, toUserId);
-      if (target && !target.gone) return this.writer.send(target, message);
+      if (target && !target.gone) {
+        this.metrics.frameRelayed(message.type);
+        return this.writer.send(target, message);
+      }
       if (this.presence.shared) {
         this.bus.relay(conn.sessionId, toUserId, JSON.stringify(message)).then(
           (delivered) => {
-            if (!delivered) this.participantNotFound(conn, toUserId);
+            if (delivered) this.metrics.frameRelayed(message.type);
+            else this.participantNotFound(conn, toUserId);
           },
           (err: unknown) => {
             this.logger.error({ err, what: 'relay' }, 'signaling: shared state operation failed');

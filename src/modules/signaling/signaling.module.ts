@@ -1,4 +1,5 @@
 import type { AuthService } from '../auth/auth.service.ts';
+import type { SignalingMetrics } from '../../shared/metrics.ts';
 import type { ModuleContext, ServiceModule } from '../module.ts';
 import type { SpeakingLedger } from '../sessions/speaking-ledger.ts';
 import { MemorySignalingState } from './memory-state.ts';
@@ -16,7 +17,7 @@ import { SignalingTickets } from './signaling.tickets.ts';
  */
 export function createSignalingModule(
   ctx: ModuleContext,
-  deps: { auth: AuthService; sessions: SignalingSessions; ledger: SpeakingLedger },
+  deps: { auth: AuthService; sessions: SignalingSessions; ledger: SpeakingLedger; metrics?: SignalingMetrics },
 ): ServiceModule<SignalingService> & { tickets: SignalingTickets } {
   const { config, clock } = ctx;
   const logger = ctx.logger.child({ module: 'signaling' });
@@ -42,6 +43,7 @@ export function createSignalingModule(
     limits: { burst: settings.messageBurst, perSecond: settings.messagesPerSecond, maxSocketsPerUser: settings.maxSocketsPerUser },
     sweepIntervalMs: config.server.jobsIntervalMs,
     timers: ctx.timers,
+    metrics: deps.metrics,
   });
   const tickets = new SignalingTickets({ state, sessions: deps.sessions, clock, ttlMs: settings.ticketTtlMs });
   return {
@@ -50,7 +52,7 @@ export function createSignalingModule(
     tickets,
     routes: (scope) => signalingTicketRoutes(scope, { tickets, perMinute: settings.ticketsPerMinute }),
     rootRoutes: (scope) =>
-      signalingRoutes(scope, { auth: deps.auth, sessions: deps.sessions, signaling, tickets, clock, allowedOrigins: config.server.allowedOrigins }),
+      signalingRoutes(scope, { auth: deps.auth, sessions: deps.sessions, signaling, tickets, clock, allowedOrigins: config.server.allowedOrigins, metrics: deps.metrics }),
     ownSweeps: [{ name: 'signaling-liveness', run: (now) => signaling.sweep(now) }],
     // Nothing in the database; once the erasure committed, the user's sockets and tickets go.
     eraseUser: async (_tx, userId) => () => signaling.eraseUser(userId),

@@ -6,6 +6,7 @@ import { errorResponses } from '../../http/schemas.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { AppError } from '../../shared/errors.ts';
+import type { SignalingMetrics } from '../../shared/metrics.ts';
 import { CloseCode, closeReason, refusalFor, type Refusal } from './signaling.errors.ts';
 import type { SignalingAdmission, SignalingSessions } from './signaling.ports.ts';
 import { SignalingQuery, TicketRequest, TicketResponse } from './signaling.schemas.ts';
@@ -69,6 +70,8 @@ export async function signalingRoutes(
     clock: Clock;
     /** `ALLOWED_ORIGINS`: bare origins such as `https://app.example.com`. */
     allowedOrigins?: readonly string[];
+    /** Counts the refusals decided here (issue 14); accepted sockets are counted once joined. */
+    metrics?: SignalingMetrics;
   },
 ): Promise<void> {
   const allowedOrigins = deps.allowedOrigins ?? [];
@@ -96,10 +99,12 @@ export async function signalingRoutes(
       const admission = admissions.get(request);
       admissions.delete(request);
       if (!admission) {
+        deps.metrics?.admission(CloseCode.internalError);
         socket.close(CloseCode.internalError, closeReason('INTERNAL_ERROR'));
         return;
       }
       if (!admission.ok) {
+        deps.metrics?.admission(admission.refusal.closeCode);
         socket.close(admission.refusal.closeCode, admission.refusal.reason);
         return;
       }

@@ -2,6 +2,7 @@ import type { RawData, WebSocket } from 'ws';
 import type { RuleSettings } from '../../config.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { AppError } from '../../shared/errors.ts';
+import { noMetrics, type SignalingMetrics } from '../../shared/metrics.ts';
 import type { SpeakingLedger } from '../sessions/speaking-ledger.ts';
 import { OPEN, newConnection, participantView, runInOrder, setTail, type Connection, type SignalingTransport } from './connection.ts';
 import { Departures } from './departures.ts';
@@ -50,6 +51,8 @@ export interface SignalingServiceOptions {
   sweepIntervalMs?: number;
   /** Timers of the liveness schedule (tests tick them by hand). */
   timers?: IntervalTimers;
+  /** Relayed frames and admission outcomes (issue 14); none recorded by default. */
+  metrics?: SignalingMetrics;
 }
 
 /**
@@ -84,6 +87,7 @@ export class SignalingService {
   private readonly departures: Departures;
   private readonly changes: SessionChanges;
   private readonly liveness: Liveness;
+  private readonly metrics: SignalingMetrics;
   private readonly ctx: HandlerContext;
   private started: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
@@ -96,7 +100,8 @@ export class SignalingService {
     this.logger = options.logger;
     this.state = options.state ?? new MemorySignalingState();
     this.limits = { ...DEFAULT_SIGNALING_LIMITS, ...options.limits };
-    this.fanOut = new FanOut(this.local, this.state, this.state, this.writer, this.logger);
+    this.metrics = options.metrics ?? noMetrics;
+    this.fanOut = new FanOut(this.local, this.state, this.state, this.writer, this.logger, this.metrics);
     this.speaking = new SpeakingTracker(options.ledger, (conn, ms, nowMs) => {
       const now = new Date(nowMs);
       void this.departures.persist(conn.sessionId, conn.userId, 'addSpeakingTime', () => this.sessions.addSpeakingTime(conn.sessionId, conn.userId, ms / 1000, now));
@@ -243,6 +248,7 @@ export class SignalingService {
       }
     }
 
+    this.metrics.admission('accepted');
     const s = admission.session;
     const others = outcome.participants.filter((p) => p.userId !== conn.userId);
     this.writer.send(conn, { type: 'participant-list', participants: others, session: { id: s.id, status: s.status, startedAt: s.startedAt, endsAt: s.endsAt } });
@@ -261,6 +267,7 @@ export class SignalingService {
 
   /** Refuses a connection before it joined: it never counts, and no drop follows its close. */
   private refuse(conn: Connection, code: number, reason: string): void {
+    this.metrics.admission(code);
     conn.gone = true;
     conn.socket.close(code, closeReason(reason));
   }
