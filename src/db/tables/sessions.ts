@@ -75,7 +75,8 @@ export const participants = pgTable(
     createdAt: ts('created_at').notNull(),
   },
   (t) => [
-    index('participants_session_idx').on(t.sessionId),
+    // No separate index on session_id: the unique (session_id, user_id) index serves lookups by
+    // session, and one index fewer makes matchmaking's bulk insert cheaper (issue 14).
     index('participants_user_status_idx').on(t.userId, t.status),
     index('participants_user_created_idx').on(t.userId, t.createdAt),
     uniqueIndex('participants_session_user_uq').on(t.sessionId, t.userId),

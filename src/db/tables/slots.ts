@@ -71,6 +71,9 @@ export const registrations = pgTable(
     /** When `registration.reminder` was written (seed 000 §3.1: once, 5 minutes before the slot). */
     remindedAt: ts('reminded_at'),
   },
+  // Stored at fillfactor 50 (migration 0005, not expressible here): matchmaking sets `session_id`
+  // of every registration and the reminder sweep `reminded_at`, neither indexed, so with room on
+  // the page the new row version stays on it (HOT) and no index is touched (issue 14).
   (t) => [
     index('registrations_slot_status_idx').on(t.timeSlotId, t.status),
     index('registrations_user_status_idx').on(t.userId, t.status),
