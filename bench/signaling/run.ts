@@ -325,6 +325,7 @@ function resultOf(run: ServerRun, steady: PhaseSummary, ramp: PhaseSummary[], ra
     connect: {
       p50Ms: percentile(connectMs, 0.5),
       p95Ms: percentile(connectMs, 0.95),
+      p99Ms: percentile(connectMs, 0.99),
       maxMs: percentile(connectMs, 1),
       failed: conns.reduce((a, c) => a + c.failedSockets, 0),
       listMismatches: conns.reduce((a, c) => a + c.listMismatches, 0),

@@ -1,7 +1,8 @@
+import { Batcher } from '../../shared/batcher.ts';
 import type { SessionCore } from './session-core.ts';
 import { boundedSpeakingMs, presenceMsUpTo, presenceUpTo } from './presence.ts';
 import { SessionErrors } from './sessions.errors.ts';
-import { sessionsRepository } from './sessions.repository.ts';
+import { sessionsRepository, type ParticipantRow, type SessionState } from './sessions.repository.ts';
 import { endsAt, iso, toParticipantView, type SessionChange, type SignalingAdmissionView, type SessionView } from './sessions.views.ts';
 
 /**
@@ -11,7 +12,27 @@ import { endsAt, iso, toParticipantView, type SessionChange, type SignalingAdmis
  * these through); it never touches the sessions repository.
  */
 export class SessionParticipation {
-  constructor(private readonly core: SessionCore) {}
+  /**
+   * Admissions and connects made while the previous query runs go together in one query (issue
+   * 14: at a slot start every member joins within seconds; PGlite answers one query at a time).
+   * Two batches at once: a pool works on both while the next fills.
+   */
+  private readonly lookups: Batcher<Pair, { session: SessionState; participant: ParticipantRow } | undefined>;
+  private readonly connects: Batcher<Pair & { now: Date }, void>;
+
+  constructor(private readonly core: SessionCore) {
+    const key = (p: Pair) => `${p.sessionId}\n${p.userId}`;
+    const opts = { maxBatch: 200, maxInFlight: 2 };
+    this.lookups = new Batcher(
+      async (pairs) => {
+        const found = new Map((await sessionsRepository.findParticipations(core.db, pairs)).map((r) => [key(r.participant), r]));
+        return pairs.map((p) => found.get(key(p)));
+      },
+      key,
+      opts,
+    );
+    this.connects = new Batcher<Pair & { now: Date }, void>((items) => sessionsRepository.markConnectedMany(core.db, items).then(() => items.map(() => undefined)), key, opts);
+  }
 
   /** Subscribes to committed session changes. @returns the unsubscribe function. */
   onChange(listener: (change: SessionChange) => void): () => void {
@@ -27,8 +48,8 @@ export class SessionParticipation {
    */
   async authorizeSignaling(sessionId: string, userId: string, now: Date): Promise<SignalingAdmissionView> {
     const { db, rules } = this.core;
-    // One query on the way in: at a slot start every member is admitted within seconds.
-    const found = await sessionsRepository.findParticipation(db, sessionId, userId);
+    // One query on the way in, shared with the admissions made meanwhile (`lookups`).
+    const found = await this.lookups.call({ sessionId, userId });
     if (!found) {
       if (!(await sessionsRepository.findById(db, sessionId))) throw SessionErrors.notFound();
       throw SessionErrors.notAParticipant();
@@ -47,9 +68,10 @@ export class SessionParticipation {
 
   /** A signaling connection was accepted: the participant is `connected` (joinedAt set once). */
   async markConnected(sessionId: string, userId: string, now: Date): Promise<void> {
-    // One statement; `lastPresenceAt` is on the participant, not the session row: a lifecycle
-    // sweep holding the session (SKIP LOCKED) must not be delayed.
-    await sessionsRepository.markConnected(this.core.db, sessionId, userId, now);
+    // One statement, shared with the connects made meanwhile; `lastPresenceAt` is on the
+    // participant, not the session row: a lifecycle sweep holding the session (SKIP LOCKED) must
+    // not be delayed.
+    await this.connects.call({ sessionId, userId, now });
   }
 
   /** The signaling connection dropped: `disconnected`, presence counted up to `now`. */
@@ -95,4 +117,9 @@ export class SessionParticipation {
       if (speakingTimeMs !== p.speakingTimeMs) await sessionsRepository.updateParticipant(tx, p.id, { speakingTimeMs });
     });
   }
+}
+
+interface Pair {
+  sessionId: string;
+  userId: string;
 }

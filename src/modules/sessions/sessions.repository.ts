@@ -90,11 +90,12 @@ export const sessionsRepository = {
   },
 
   /**
-   * A user's participation together with the state of its session, in one query (signaling
-   * admission); undefined when either is missing.
+   * Many users' participations with their sessions' state, in one query (signaling admissions
+   * made at the same moment, issue 14). @returns the rows found, in no particular order.
    */
-  async findParticipation(db: Executor, sessionId: string, userId: string): Promise<{ session: SessionState; participant: ParticipantRow } | undefined> {
-    const [row] = await db
+  async findParticipations(db: Executor, pairs: readonly { sessionId: string; userId: string }[]): Promise<{ session: SessionState; participant: ParticipantRow }[]> {
+    if (pairs.length === 0) return [];
+    const rows = await db
       .select({
         session: {
           id: sessions.id,
@@ -108,28 +109,28 @@ export const sessionsRepository = {
       })
       .from(participants)
       .innerJoin(sessions, eq(sessions.id, participants.sessionId))
-      .where(and(eq(participants.sessionId, sessionId), eq(participants.userId, userId)));
-    return row;
+      .where(and(inArray(participants.sessionId, [...new Set(pairs.map((p) => p.sessionId))]), inArray(participants.userId, [...new Set(pairs.map((p) => p.userId))])));
+    // The two lists also match other pairs of the same sessions and users: keep the asked ones.
+    const asked = new Set(pairs.map((p) => `${p.sessionId}\n${p.userId}`));
+    return rows.filter((r) => asked.has(`${r.participant.sessionId}\n${r.participant.userId}`));
   },
 
   /**
-   * Marks a participation `connected` at `now` in one statement, without a transaction (a
-   * thousand learners joining at a slot start each cost one round trip): presence counted up to
-   * `now`, `joinedAt` set once, `connectedSince` and `lastPresenceAt` = `now`, no longer left.
+   * Marks participations `connected`, each at its own time, in one statement without a
+   * transaction (one array parameter per column): presence counted up to that time (the rule of
+   * `presenceUpToSql`), `joinedAt` set once, `connectedSince` and `lastPresenceAt` = that time, no
+   * longer left. A pair must appear at most once.
    */
-  async markConnected(db: Executor, sessionId: string, userId: string, now: Date): Promise<void> {
-    await db
-      .update(participants)
-      .set({
-        status: 'connected',
-        joinedAt: sql`coalesce(${participants.joinedAt}, ${now}::timestamptz)`,
-        leftAt: null,
-        leftReason: null,
-        presenceSeconds: presenceUpToSql(now),
-        connectedSince: now,
-        lastPresenceAt: now,
-      })
-      .where(and(eq(participants.sessionId, sessionId), eq(participants.userId, userId)));
+  async markConnectedMany(db: Executor, items: readonly { sessionId: string; userId: string; now: Date }[]): Promise<void> {
+    if (items.length === 0) return;
+    await db.execute(sql`
+      update participants p
+         set status = 'connected', joined_at = coalesce(p.joined_at, v.at), left_at = null, left_reason = null,
+             presence_seconds = p.presence_seconds + coalesce(greatest(0, floor(extract(epoch from (v.at - p.connected_since))))::int, 0),
+             connected_since = v.at, last_presence_at = v.at
+        from unnest(${sql.param(items.map((i) => i.sessionId))}::text[], ${sql.param(items.map((i) => i.userId))}::text[],
+                    ${sql.param(items.map((i) => i.now.toISOString()))}::timestamptz[]) as v(session_id, user_id, at)
+       where p.session_id = v.session_id and p.user_id = v.user_id`);
   },
 
   async lockParticipant(db: Executor, sessionId: string, userId: string): Promise<ParticipantRow | undefined> {
