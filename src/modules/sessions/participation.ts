@@ -1,4 +1,5 @@
 import { Batcher } from '../../shared/batcher.ts';
+import type { Membership } from './membership-cache.ts';
 import type { SessionCore } from './session-core.ts';
 import { boundedSpeakingMs, presenceMsUpTo, presenceUpTo } from './presence.ts';
 import { SessionErrors } from './sessions.errors.ts';
@@ -13,25 +14,37 @@ import { endsAt, iso, toParticipantView, type SessionChange, type SignalingAdmis
  */
 export class SessionParticipation {
   /**
-   * Admissions and connects made while the previous query runs go together in one query (issue
-   * 14: at a slot start every member joins within seconds; PGlite answers one query at a time).
-   * Two batches at once: a pool works on both while the next fills.
+   * Admissions made while the previous read runs go together in one query, and each reads whole
+   * sessions (issue 14: at a slot start every member joins within seconds; PGlite answers one
+   * query at a time). Two batches at once: a pool works on both while the next fills.
    */
-  private readonly lookups: Batcher<Pair, { session: SessionState; participant: ParticipantRow } | undefined>;
+  private readonly lookups: Batcher<string, Membership | undefined>;
+  /** The same for `markConnected`'s writes. */
   private readonly connects: Batcher<Pair & { now: Date }, void>;
 
   constructor(private readonly core: SessionCore) {
-    const key = (p: Pair) => `${p.sessionId}\n${p.userId}`;
     const opts = { maxBatch: 200, maxInFlight: 2 };
     this.lookups = new Batcher(
-      async (pairs) => {
-        const found = new Map((await sessionsRepository.findParticipations(core.db, pairs)).map((r) => [key(r.participant), r]));
-        return pairs.map((p) => found.get(key(p)));
+      async (sessionIds) => {
+        const found = new Map<string, Membership>();
+        for (const { session, participant } of await sessionsRepository.findMemberships(core.db, sessionIds)) {
+          let m = found.get(session.id);
+          if (!m) found.set(session.id, (m = { session, members: new Map() }));
+          m.members.set(participant.userId, participant);
+        }
+        return sessionIds.map((id) => found.get(id));
       },
-      key,
+      (id) => id,
       opts,
     );
-    this.connects = new Batcher<Pair & { now: Date }, void>((items) => sessionsRepository.markConnectedMany(core.db, items).then(() => items.map(() => undefined)), key, opts);
+    this.connects = new Batcher<Pair & { now: Date }, void>(
+      (items) => sessionsRepository.markConnectedMany(core.db, items).then(() => items.map(() => undefined)),
+      (p) => `${p.sessionId}\n${p.userId}`,
+      opts,
+    );
+    // Registered before signaling subscribes: a change forgets the session before signaling acts on it.
+    const cache = core.membership;
+    if (cache) core.onChange((change) => cache.forget(change.sessionId));
   }
 
   /** Subscribes to committed session changes. @returns the unsubscribe function. */
@@ -42,26 +55,45 @@ export class SessionParticipation {
   /**
    * Seed 003 AC1: checks that `userId` may open signaling in `sessionId` at `now`: a member who
    * did not leave on purpose, of a session that is active, or waiting (slot sessions: inside the
-   * join window, `RULES_JOIN_WINDOW`).
+   * join window, `RULES_JOIN_WINDOW`). Admits from the membership cache when it holds the user
+   * (`membership-cache.ts`); anything else, refusals included, is read afresh.
    * @throws AppError not_found/SESSION_NOT_FOUND, forbidden/NOT_A_PARTICIPANT, forbidden/LEFT_SESSION,
    *   conflict/SESSION_ENDED, conflict/JOIN_WINDOW_NOT_OPEN.
    */
   async authorizeSignaling(sessionId: string, userId: string, now: Date): Promise<SignalingAdmissionView> {
-    const { db, rules } = this.core;
+    const cache = this.core.membership;
+    const nowMs = now.getTime();
+    const cached = cache?.get(sessionId, nowMs);
+    const hit = cached?.members.get(userId);
+    if (cached && hit && this.refusal(cached.session, hit, now) === null) return this.admission(cached.session, hit);
     // One query on the way in, shared with the admissions made meanwhile (`lookups`).
-    const found = await this.lookups.call({ sessionId, userId });
-    if (!found) {
-      if (!(await sessionsRepository.findById(db, sessionId))) throw SessionErrors.notFound();
+    const epoch = cache?.epoch() ?? 0;
+    const membership = await this.lookups.call(sessionId);
+    if (membership) cache?.put(membership, epoch, nowMs);
+    const participant = membership?.members.get(userId);
+    if (!membership || !participant) {
+      if (!membership && !(await sessionsRepository.findById(this.core.db, sessionId))) throw SessionErrors.notFound();
       throw SessionErrors.notAParticipant();
     }
-    const { session: row, participant } = found;
-    if (row.status === 'ended') throw SessionErrors.ended();
-    if (participant.leftReason === 'left') throw SessionErrors.leftSession(row.type === 'private');
+    const refusal = this.refusal(membership.session, participant, now);
+    if (refusal) throw refusal;
+    return this.admission(membership.session, participant);
+  }
+
+  /** Why `participant` may not open signaling at `now`, or null (the rules of `authorizeSignaling`). */
+  private refusal(row: SessionState, participant: ParticipantRow, now: Date): Error | null {
+    const { rules } = this.core;
+    if (row.status === 'ended') return SessionErrors.ended();
+    if (participant.leftReason === 'left') return SessionErrors.leftSession(row.type === 'private');
     if (row.status === 'waiting' && row.scheduledStartAt && now.getTime() < row.scheduledStartAt.getTime() - rules.joinWindowMs) {
-      throw SessionErrors.joinWindowNotOpen(new Date(row.scheduledStartAt.getTime() - rules.joinWindowMs).toISOString());
+      return SessionErrors.joinWindowNotOpen(new Date(row.scheduledStartAt.getTime() - rules.joinWindowMs).toISOString());
     }
+    return null;
+  }
+
+  private admission(row: SessionState, participant: ParticipantRow): SignalingAdmissionView {
     return {
-      session: { id: row.id, status: row.status as SessionView['status'], startedAt: iso(row.startedAt), endsAt: endsAt(row, rules) },
+      session: { id: row.id, status: row.status as SessionView['status'], startedAt: iso(row.startedAt), endsAt: endsAt(row, this.core.rules) },
       participant: { ...toParticipantView(participant), recording: participant.recording && participant.leftAt === null },
     };
   }
@@ -72,6 +104,7 @@ export class SessionParticipation {
     // participant, not the session row: a lifecycle sweep holding the session (SKIP LOCKED) must
     // not be delayed.
     await this.connects.call({ sessionId, userId, now });
+    this.core.membership?.patch(sessionId, userId, { status: 'connected', leftAt: null, leftReason: null, connectedSince: now, lastPresenceAt: now });
   }
 
   /** The signaling connection dropped: `disconnected`, presence counted up to `now`. */
@@ -94,6 +127,7 @@ export class SessionParticipation {
       if (!session || !p || p.status === 'connected' || p.leftAt !== null || session.status === 'ended') return; // came back, or already closed
       await this.core.closeParticipation(tx, after, session, p, { leftAt, reason: 'disconnected' }, now);
     });
+    this.core.membership?.forget(sessionId); // leftAt set: committed now
   }
 
   /** Stores a participant's microphone and camera state (seed 000 §3.3). */
@@ -101,6 +135,7 @@ export class SessionParticipation {
     const p = await sessionsRepository.findParticipant(this.core.db, sessionId, userId);
     if (!p) return;
     await sessionsRepository.updateParticipant(this.core.db, p.id, { micEnabled: state.micEnabled, cameraEnabled: state.cameraEnabled });
+    this.core.membership?.patch(sessionId, userId, { micEnabled: state.micEnabled, cameraEnabled: state.cameraEnabled });
   }
 
   /**

@@ -90,12 +90,13 @@ export const sessionsRepository = {
   },
 
   /**
-   * Many users' participations with their sessions' state, in one query (signaling admissions
-   * made at the same moment, issue 14). @returns the rows found, in no particular order.
+   * Sessions' state with every participation, in one query (signaling admission, issue 14: the
+   * first member of a session to join reads it for the others). Sessions without participants
+   * are missing. @returns the rows, in no particular order.
    */
-  async findParticipations(db: Executor, pairs: readonly { sessionId: string; userId: string }[]): Promise<{ session: SessionState; participant: ParticipantRow }[]> {
-    if (pairs.length === 0) return [];
-    const rows = await db
+  async findMemberships(db: Executor, sessionIds: readonly string[]): Promise<{ session: SessionState; participant: ParticipantRow }[]> {
+    if (sessionIds.length === 0) return [];
+    return db
       .select({
         session: {
           id: sessions.id,
@@ -109,10 +110,7 @@ export const sessionsRepository = {
       })
       .from(participants)
       .innerJoin(sessions, eq(sessions.id, participants.sessionId))
-      .where(and(inArray(participants.sessionId, [...new Set(pairs.map((p) => p.sessionId))]), inArray(participants.userId, [...new Set(pairs.map((p) => p.userId))])));
-    // The two lists also match other pairs of the same sessions and users: keep the asked ones.
-    const asked = new Set(pairs.map((p) => `${p.sessionId}\n${p.userId}`));
-    return rows.filter((r) => asked.has(`${r.participant.sessionId}\n${r.participant.userId}`));
+      .where(inArray(participants.sessionId, [...sessionIds]));
   },
 
   /**
