@@ -19,7 +19,10 @@ export class SessionParticipation {
    * query at a time). Two batches at once: a pool works on both while the next fills.
    */
   private readonly lookups: Batcher<string, Membership | undefined>;
-  /** The same for `markConnected`'s writes. */
+  /**
+   * The same for `markConnected`'s writes. They do not wait for company on a timer: a leave or an
+   * end right after joining reads the connected stretch they write.
+   */
   private readonly connects: Batcher<Pair & { now: Date }, void>;
 
   constructor(private readonly core: SessionCore) {

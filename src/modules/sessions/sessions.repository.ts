@@ -117,7 +117,9 @@ export const sessionsRepository = {
    * Marks participations `connected`, each at its own time, in one statement without a
    * transaction (one array parameter per column): presence counted up to that time (the rule of
    * `presenceUpToSql`), `joinedAt` set once, `connectedSince` and `lastPresenceAt` = that time, no
-   * longer left. A pair must appear at most once.
+   * longer left after a drop. A participation that left on purpose or whose session ended
+   * meanwhile is not touched: the write runs after the admission, and must not undo a leave
+   * committed in between. A pair must appear at most once.
    */
   async markConnectedMany(db: Executor, items: readonly { sessionId: string; userId: string; now: Date }[]): Promise<void> {
     if (items.length === 0) return;
@@ -128,7 +130,8 @@ export const sessionsRepository = {
              connected_since = v.at, last_presence_at = v.at
         from unnest(${sql.param(items.map((i) => i.sessionId))}::text[], ${sql.param(items.map((i) => i.userId))}::text[],
                     ${sql.param(items.map((i) => i.now.toISOString()))}::timestamptz[]) as v(session_id, user_id, at)
-       where p.session_id = v.session_id and p.user_id = v.user_id`);
+       where p.session_id = v.session_id and p.user_id = v.user_id
+         and (p.left_reason is null or p.left_reason = 'disconnected')`);
   },
 
   async lockParticipant(db: Executor, sessionId: string, userId: string): Promise<ParticipantRow | undefined> {
