@@ -26,6 +26,7 @@
  *   PROFILE (unset)             servers to CPU-profile during the steady phase, e.g. `ours`
  *                               (PROFILE_DIR, default /tmp/signaling-bench-profiles); profiled
  *                               runs are slower: do not compare their figures
+ *   PROFILE_CONNECT (unset)     servers to CPU-profile while their sockets connect and mesh (admission)
  *   JSON_OUT (unset)            also write every figure as JSON to this file
  *   QUIET_WAIT (0)              on a shared machine: wait up to this many seconds, before the
  *                               steady phase and before the ramp, until other processes use < 25 % of a core (5 s samples)
@@ -72,6 +73,7 @@ const ICE_PER_SIDE = Number(env.ICE_PER_SIDE ?? 5);
 const CONNECT_CONCURRENCY = Number(env.CONNECT_CONCURRENCY ?? 25);
 const LOADGEN_PROCS = Math.max(1, Number(env.LOADGEN_PROCS ?? 1));
 const PROFILE = new Set((env.PROFILE ?? '').split(',').filter(Boolean));
+const PROFILE_CONNECT = new Set((env.PROFILE_CONNECT ?? '').split(',').filter(Boolean));
 const PROFILE_DIR = env.PROFILE_DIR ?? '/tmp/signaling-bench-profiles';
 const OURS = env.OURS ?? 'process';
 const OURS_ENTRY = env.OURS_ENTRY ?? 'tsx';
@@ -282,7 +284,9 @@ async function startServer(kind: ServerKind, runs: ServerRun[]): Promise<void> {
     } satisfies LoadgenInit);
   }
   log(`${LABELS[kind]}: connecting ${SOCKETS} sockets and setting up the meshes`);
+  if (PROFILE_CONNECT.has(kind)) await server.request('profile-start');
   run.conns = await Promise.all(run.loadgens.map((g) => g.request<ConnectResult>('connect')));
+  if (PROFILE_CONNECT.has(kind)) log(`${LABELS[kind]}: CPU profile written to ${await server.request<string>('profile-stop', path.join(PROFILE_DIR, `${kind}-connect.cpuprofile`))}`);
   await server.request('settle');
   run.mem1 = await settledMemory(server);
   if (env.DEBUG_MEMORY) log(`${kind} memory before/after: ${JSON.stringify({ mem0: run.mem0, mem1: run.mem1 })}`);
