@@ -25,8 +25,23 @@ export class SessionParticipation {
    */
   private readonly connects: Batcher<Pair & { now: Date }, void>;
 
-  constructor(private readonly core: SessionCore) {
+  /** Round trips cached admissions wait for (PostgreSQL); null when the database is in process. */
+  private readonly roundTrips: Batcher<number, void> | null;
+  private nextRoundTrip = 0;
+
+  /**
+   * @param cachedNeedsRoundTrip a cached admission still waits for one (batched) database round
+   *   trip, so that during an outage it is refused 1013 like any other (README "During a database
+   *   outage"). False for PGlite: in process, it cannot be unreachable.
+   */
+  constructor(
+    private readonly core: SessionCore,
+    cachedNeedsRoundTrip = true,
+  ) {
     const opts = { maxBatch: 200, maxInFlight: 2 };
+    this.roundTrips = cachedNeedsRoundTrip
+      ? new Batcher<number, void>((ids) => sessionsRepository.roundTrip(core.db).then(() => ids.map(() => undefined)), String, opts)
+      : null;
     this.lookups = new Batcher(
       async (sessionIds) => {
         const found = new Map<string, Membership>();
@@ -68,7 +83,10 @@ export class SessionParticipation {
     const nowMs = now.getTime();
     const cached = cache?.get(sessionId, nowMs);
     const hit = cached?.members.get(userId);
-    if (cached && hit && this.refusal(cached.session, hit, now) === null) return this.admission(cached.session, hit);
+    if (cached && hit && this.refusal(cached.session, hit, now) === null) {
+      await this.roundTrips?.call(this.nextRoundTrip++);
+      return this.admission(cached.session, hit);
+    }
     // One query on the way in, shared with the admissions made meanwhile (`lookups`).
     const epoch = cache?.epoch() ?? 0;
     const membership = await this.lookups.call(sessionId);

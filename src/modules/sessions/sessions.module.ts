@@ -27,6 +27,7 @@ export function createSessionsModule(
     inviteLimits: { store, perUser, perAddress, windowMs, globalPerHour },
     // One instance: admission may answer from memory (several instances would not hear each other's leaves).
     cacheMembership: !ctx.config.redis.url,
+    databaseInProcess: ctx.database.kind === 'pglite',
   });
   return {
     name: 'sessions',

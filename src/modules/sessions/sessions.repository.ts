@@ -89,6 +89,11 @@ export const sessionsRepository = {
     return row;
   },
 
+  /** One round trip that reads nothing: the database answers (a cached admission on PostgreSQL). */
+  async roundTrip(db: Executor): Promise<void> {
+    await db.execute(sql`select 1`);
+  },
+
   /**
    * Sessions' state with every participation, in one query (signaling admission, issue 14: the
    * first member of a session to join reads it for the others). Sessions without participants

@@ -53,6 +53,8 @@ export interface SessionsDeps {
    * instance: another instance's leave or end would not reach it. Default false.
    */
   cacheMembership?: boolean;
+  /** The database runs in this process (PGlite): a cached admission needs no round trip to it. Default false. */
+  databaseInProcess?: boolean;
 }
 
 /** A cached membership is read afresh after this long at the latest (a backstop; changes forget it at once). */
@@ -77,7 +79,7 @@ export class SessionsService {
   constructor(deps: SessionsDeps) {
     const membership = deps.cacheMembership ? new MembershipCache({ ttlMs: MEMBERSHIP_TTL_MS, maxSessions: 10_000 }) : null;
     this.core = new SessionCore(deps.db, deps.rules, deps.registrations, deps.outbox, deps.ledger, membership);
-    this.participation = new SessionParticipation(this.core);
+    this.participation = new SessionParticipation(this.core, !deps.databaseInProcess);
     this.inviteLimits = deps.inviteLimits;
   }
 
