@@ -13,7 +13,8 @@
  * registration closes (both 5 min before the start).
  *
  * The CPU and memory figures come from the service process itself: `probe.ts` is preloaded into
- * it and answers the bench over the fork's IPC channel.
+ * it and answers the bench over the fork's IPC channel. The probe is TypeScript, so tsx is loaded
+ * with `dist/main.js` too (the service's own code is then the compiled JavaScript).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
