@@ -101,12 +101,16 @@ export class ChildHandle {
   }
 }
 
-/** Forks a TypeScript child (through tsx), inheriting stdout/stderr. */
-export function forkTs(name: string, file: URL, opts: { env?: Record<string, string>; nodeArgs?: string[] } = {}): ChildHandle {
+/**
+ * Forks a TypeScript child (through tsx), inheriting stdout/stderr (`stdoutToStderr`: its stdout
+ * goes to our stderr, away from the printed report).
+ */
+export function forkTs(name: string, file: URL, opts: { env?: Record<string, string>; nodeArgs?: string[]; stdoutToStderr?: boolean; cwd?: string } = {}): ChildHandle {
   const proc = fork(file, [], {
     execArgv: ['--import', 'tsx', ...(opts.nodeArgs ?? [])],
     env: { ...process.env, ...opts.env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    cwd: opts.cwd,
+    stdio: ['ignore', opts.stdoutToStderr ? 2 : 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
   });
   return new ChildHandle(name, proc);

@@ -26,19 +26,29 @@
  *   PROFILE (unset)             servers to CPU-profile during the steady phase, e.g. `ours`
  *                               (PROFILE_DIR, default /tmp/signaling-bench-profiles); profiled
  *                               runs are slower: do not compare their figures
+ *   PROFILE_CONNECT (unset)     servers to CPU-profile while their sockets connect and mesh (admission)
  *   JSON_OUT (unset)            also write every figure as JSON to this file
  *   QUIET_WAIT (0)              on a shared machine: wait up to this many seconds, before the
  *                               steady phase and before the ramp, until other processes use < 25 % of a core (5 s samples)
  *   LOADGEN_NODE_ARGS (unset)   extra node flags for the load generator, e.g. `--cpu-prof`
  *   SERVER_NODE_ARGS (unset)    extra node flags for every server, e.g. `--trace-gc`
  *   DEBUG_MEMORY (unset)        log each server's memory figures before and after connecting
- *   DATABASE_URL, REDIS_URL, SIGNALING_*, RULES_*   passed to ours (PostgreSQL, Redis state, limits)
+ *   OURS (process)              how ours runs: `process`, the service as `npm start` starts it
+ *                               (`servers/ours-process.ts`: src/main.ts in a child, jobs on, PGlite
+ *                               in a temporary DATA_DIR, real clock); `harness`, the app built in
+ *                               process by the test harness (in-memory PGlite, jobs not scheduled)
+ *   OURS_ENTRY (tsx)            with OURS=process: `tsx` (src/main.ts) or `dist` (node dist/main.js)
+ *   OURS_LEAD (10 + 0.02 per registration)   with OURS=process: seconds from slot creation to the
+ *                               close of registration (every registration must be in by then)
+ *   OURS_LOG_LEVEL (warn)       with OURS=process: the service's LOG_LEVEL (its logs go to stderr)
+ *   DATABASE_URL, REDIS_URL, SIGNALING_*, RULES_*, JOBS_INTERVAL   passed to ours (PostgreSQL, Redis state, limits)
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Histogram, percentile } from './histogram.ts';
 import { forkTs, type ChildHandle } from './ipc.ts';
+import { launchOursProcess } from './servers/ours-process.ts';
 import type { ConnectResult, Counters, LoadgenInit, PhaseResult } from './loadgen.ts';
 import type { ServerKind } from './protocols.ts';
 import { LABELS, mergeCounters, renderResults, type PhaseSummary, type ServerResult } from './report.ts';
@@ -63,7 +73,11 @@ const ICE_PER_SIDE = Number(env.ICE_PER_SIDE ?? 5);
 const CONNECT_CONCURRENCY = Number(env.CONNECT_CONCURRENCY ?? 25);
 const LOADGEN_PROCS = Math.max(1, Number(env.LOADGEN_PROCS ?? 1));
 const PROFILE = new Set((env.PROFILE ?? '').split(',').filter(Boolean));
+const PROFILE_CONNECT = new Set((env.PROFILE_CONNECT ?? '').split(',').filter(Boolean));
 const PROFILE_DIR = env.PROFILE_DIR ?? '/tmp/signaling-bench-profiles';
+const OURS = env.OURS ?? 'process';
+const OURS_ENTRY = env.OURS_ENTRY ?? 'tsx';
+const OURS_LEAD_S = Number(env.OURS_LEAD ?? Math.ceil(10 + 0.02 * SOCKETS));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -87,6 +101,9 @@ async function validateOptions(): Promise<void> {
   if (SOCKETS > 55_000) bad.push('at most 55,000 sockets (socket indices travel in a port number)');
   for (const k of SERVERS) if (!['ours', 'bare', 'peerjs'].includes(k)) bad.push(`unknown server "${k}"`);
   if (!(RATE > 0 && DURATION_MS > 0)) bad.push('RATE and DURATION must be > 0');
+  if (!['process', 'harness'].includes(OURS)) bad.push('OURS must be process or harness');
+  if (!['tsx', 'dist'].includes(OURS_ENTRY)) bad.push('OURS_ENTRY must be tsx or dist');
+  if (!(OURS_LEAD_S >= 1)) bad.push('OURS_LEAD must be ≥ 1 (seconds)');
   if (bad.length) {
     console.error(bad.join('\n'));
     process.exit(2);
@@ -236,13 +253,18 @@ interface ServerRun {
 /** Starts a server, connects its clients and sets up every session's mesh, measuring memory around it. */
 async function startServer(kind: ServerKind, runs: ServerRun[]): Promise<void> {
   log(`${LABELS[kind]}: starting the server (${SESSIONS} sessions of ${MEMBERS})`);
-  const server = forkTs(kind, new URL(`./servers/${kind}.ts`, import.meta.url), {
-    env: { SESSIONS: String(SESSIONS), MEMBERS: String(MEMBERS) },
-    nodeArgs: ['--expose-gc', ...(env.SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
-  });
+  const nodeArgs = ['--expose-gc', ...(env.SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  let server: ChildHandle;
+  let manifest: Promise<ServerManifest>;
+  if (kind === 'ours' && OURS === 'process') {
+    ({ server, manifest } = await launchOursProcess({ sessions: SESSIONS, members: MEMBERS, nodeArgs, entry: OURS_ENTRY as 'tsx' | 'dist', leadS: OURS_LEAD_S, log }));
+  } else {
+    server = forkTs(kind, new URL(`./servers/${kind}.ts`, import.meta.url), { env: { SESSIONS: String(SESSIONS), MEMBERS: String(MEMBERS) }, nodeArgs });
+    manifest = server.once<ServerManifest>('ready', 600_000);
+  }
   const run: ServerRun = { kind, server, loadgens: [], shares: [], manifest: null as unknown as ServerManifest, mem0: null as unknown as ServerStats, mem1: null as unknown as ServerStats, conns: [], idleCpuShare: 0, nextPhase: 1 };
   runs.push(run); // stopped by the caller, even if the rest fails
-  run.manifest = await server.once<ServerManifest>('ready', 600_000);
+  run.manifest = await manifest;
   run.mem0 = await settledMemory(server);
   for (let i = 0; i < LOADGEN_PROCS; i++) {
     const from = Math.floor((i * SESSIONS) / LOADGEN_PROCS);
@@ -262,7 +284,9 @@ async function startServer(kind: ServerKind, runs: ServerRun[]): Promise<void> {
     } satisfies LoadgenInit);
   }
   log(`${LABELS[kind]}: connecting ${SOCKETS} sockets and setting up the meshes`);
+  if (PROFILE_CONNECT.has(kind)) await server.request('profile-start');
   run.conns = await Promise.all(run.loadgens.map((g) => g.request<ConnectResult>('connect')));
+  if (PROFILE_CONNECT.has(kind)) log(`${LABELS[kind]}: CPU profile written to ${await server.request<string>('profile-stop', path.join(PROFILE_DIR, `${kind}-connect.cpuprofile`))}`);
   await server.request('settle');
   run.mem1 = await settledMemory(server);
   if (env.DEBUG_MEMORY) log(`${kind} memory before/after: ${JSON.stringify({ mem0: run.mem0, mem1: run.mem1 })}`);
@@ -305,6 +329,7 @@ function resultOf(run: ServerRun, steady: PhaseSummary, ramp: PhaseSummary[], ra
     connect: {
       p50Ms: percentile(connectMs, 0.5),
       p95Ms: percentile(connectMs, 0.95),
+      p99Ms: percentile(connectMs, 0.99),
       maxMs: percentile(connectMs, 1),
       failed: conns.reduce((a, c) => a + c.failedSockets, 0),
       listMismatches: conns.reduce((a, c) => a + c.listMismatches, 0),

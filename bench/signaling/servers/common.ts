@@ -84,11 +84,13 @@ async function collectGarbage(): Promise<void> {
 }
 
 /**
- * Announces the server (`ready` event with its manifest) and answers the parent's requests.
+ * The requests every server process answers (stats, gc, settle, profile-start/stop, exit); shared
+ * by the children that run a server in-process (`runServerChild`) and by the probe preloaded into
+ * the real service process (`probe.ts`).
  * @param settle resolves once the server's deferred work (e.g. database writes) is done.
- * @param close stops the server before the process exits.
+ * @param close stops the server; `exit` then ends the process unless `exits` says close does it.
  */
-export function runServerChild(manifest: ServerManifest, hooks: { settle?: () => Promise<void>; close: () => Promise<void> }): void {
+export function serveServerRequests(name: string, hooks: { settle?: () => Promise<void>; close: () => Promise<void>; exits?: boolean }): void {
   let profiler: Session | null = null;
   serve({
     stats: () => stats(),
@@ -121,13 +123,34 @@ export function runServerChild(manifest: ServerManifest, hooks: { settle?: () =>
       try {
         await hooks.close();
       } catch (err) {
-        console.error(`${manifest.kind}: close failed`, err);
+        console.error(`${name}: close failed`, err);
       }
-      setTimeout(() => process.exit(0), 20); // after the answer went out
+      if (!hooks.exits) setTimeout(() => process.exit(0), 20); // after the answer went out
       return null;
     },
   });
+}
+
+/**
+ * Announces the server (`ready` event with its manifest) and answers the parent's requests
+ * (`serveServerRequests`).
+ */
+export function runServerChild(manifest: ServerManifest, hooks: { settle?: () => Promise<void>; close: () => Promise<void> }): void {
+  serveServerRequests(manifest.kind, hooks);
   emit('ready', manifest);
+}
+
+/**
+ * Waits until the event loop has been nearly idle (< 5 % busy) for `quietMs`, at most `limitMs`:
+ * the settle of a server whose deferred work the bench cannot await directly.
+ */
+export async function loopQuiet(quietMs = 500, limitMs = 15_000): Promise<void> {
+  const started = performance.now();
+  while (performance.now() - started < limitMs) {
+    const before = performance.eventLoopUtilization();
+    await new Promise((r) => setTimeout(r, quietMs));
+    if (performance.eventLoopUtilization(before).utilization < 0.05) return;
+  }
 }
 
 /** Distinct user ids for `sessions` sessions of `members` (same scheme for every server). */

@@ -66,5 +66,7 @@ export async function joinByCode(
     });
     return true;
   });
+  // A rejoin after leaving, or a new member, emits no change: the cached membership goes (committed now).
+  if (created) core.membership?.forget(session.id);
   return { sessionId: session.id, created };
 }

@@ -1,7 +1,9 @@
+import { Batcher } from '../../shared/batcher.ts';
+import type { Membership } from './membership-cache.ts';
 import type { SessionCore } from './session-core.ts';
 import { boundedSpeakingMs, presenceMsUpTo, presenceUpTo } from './presence.ts';
 import { SessionErrors } from './sessions.errors.ts';
-import { sessionsRepository } from './sessions.repository.ts';
+import { sessionsRepository, type ParticipantRow, type SessionState } from './sessions.repository.ts';
 import { endsAt, iso, toParticipantView, type SessionChange, type SignalingAdmissionView, type SessionView } from './sessions.views.ts';
 
 /**
@@ -11,7 +13,57 @@ import { endsAt, iso, toParticipantView, type SessionChange, type SignalingAdmis
  * these through); it never touches the sessions repository.
  */
 export class SessionParticipation {
-  constructor(private readonly core: SessionCore) {}
+  /**
+   * Admissions made while the previous read runs go together in one query, and each reads whole
+   * sessions (issue 14: at a slot start every member joins within seconds; PGlite answers one
+   * query at a time). Two batches at once: a pool works on both while the next fills.
+   */
+  private readonly lookups: Batcher<string, Membership | undefined>;
+  /**
+   * The same for `markConnected`'s writes. They do not wait for company on a timer: a leave or an
+   * end right after joining reads the connected stretch they write.
+   */
+  private readonly connects: Batcher<Pair & { now: Date }, void>;
+
+  /** Round trips cached admissions wait for (PostgreSQL); null when the database is in process. */
+  private readonly roundTrips: Batcher<number, void> | null;
+  private nextRoundTrip = 0;
+
+  /**
+   * @param cachedNeedsRoundTrip a cached admission still waits for one (batched) database round
+   *   trip, so that during an outage it is refused 1013 like any other (README "During a database
+   *   outage"). False for PGlite: in process, it cannot be unreachable.
+   */
+  constructor(
+    private readonly core: SessionCore,
+    cachedNeedsRoundTrip = true,
+  ) {
+    const opts = { maxBatch: 200, maxInFlight: 2 };
+    this.roundTrips = cachedNeedsRoundTrip
+      ? new Batcher<number, void>((ids) => sessionsRepository.roundTrip(core.db).then(() => ids.map(() => undefined)), String, opts)
+      : null;
+    this.lookups = new Batcher(
+      async (sessionIds) => {
+        const found = new Map<string, Membership>();
+        for (const { session, participant } of await sessionsRepository.findMemberships(core.db, sessionIds)) {
+          let m = found.get(session.id);
+          if (!m) found.set(session.id, (m = { session, members: new Map() }));
+          m.members.set(participant.userId, participant);
+        }
+        return sessionIds.map((id) => found.get(id));
+      },
+      (id) => id,
+      opts,
+    );
+    this.connects = new Batcher<Pair & { now: Date }, void>(
+      (items) => sessionsRepository.markConnectedMany(core.db, items).then(() => items.map(() => undefined)),
+      (p) => `${p.sessionId}\n${p.userId}`,
+      opts,
+    );
+    // Registered before signaling subscribes: a change forgets the session before signaling acts on it.
+    const cache = core.membership;
+    if (cache) core.onChange((change) => cache.forget(change.sessionId));
+  }
 
   /** Subscribes to committed session changes. @returns the unsubscribe function. */
   onChange(listener: (change: SessionChange) => void): () => void {
@@ -21,35 +73,59 @@ export class SessionParticipation {
   /**
    * Seed 003 AC1: checks that `userId` may open signaling in `sessionId` at `now`: a member who
    * did not leave on purpose, of a session that is active, or waiting (slot sessions: inside the
-   * join window, `RULES_JOIN_WINDOW`).
+   * join window, `RULES_JOIN_WINDOW`). Admits from the membership cache when it holds the user
+   * (`membership-cache.ts`); anything else, refusals included, is read afresh.
    * @throws AppError not_found/SESSION_NOT_FOUND, forbidden/NOT_A_PARTICIPANT, forbidden/LEFT_SESSION,
    *   conflict/SESSION_ENDED, conflict/JOIN_WINDOW_NOT_OPEN.
    */
   async authorizeSignaling(sessionId: string, userId: string, now: Date): Promise<SignalingAdmissionView> {
-    const { db, rules } = this.core;
-    // One query on the way in: at a slot start every member is admitted within seconds.
-    const found = await sessionsRepository.findParticipation(db, sessionId, userId);
-    if (!found) {
-      if (!(await sessionsRepository.findById(db, sessionId))) throw SessionErrors.notFound();
+    const cache = this.core.membership;
+    const nowMs = now.getTime();
+    const cached = cache?.get(sessionId, nowMs);
+    const hit = cached?.members.get(userId);
+    if (cached && hit && this.refusal(cached.session, hit, now) === null) {
+      await this.roundTrips?.call(this.nextRoundTrip++);
+      return this.admission(cached.session, hit);
+    }
+    // One query on the way in, shared with the admissions made meanwhile (`lookups`).
+    const epoch = cache?.epoch() ?? 0;
+    const membership = await this.lookups.call(sessionId);
+    if (membership) cache?.put(membership, epoch, nowMs);
+    const participant = membership?.members.get(userId);
+    if (!membership || !participant) {
+      if (!membership && !(await sessionsRepository.findById(this.core.db, sessionId))) throw SessionErrors.notFound();
       throw SessionErrors.notAParticipant();
     }
-    const { session: row, participant } = found;
-    if (row.status === 'ended') throw SessionErrors.ended();
-    if (participant.leftReason === 'left') throw SessionErrors.leftSession(row.type === 'private');
+    const refusal = this.refusal(membership.session, participant, now);
+    if (refusal) throw refusal;
+    return this.admission(membership.session, participant);
+  }
+
+  /** Why `participant` may not open signaling at `now`, or null (the rules of `authorizeSignaling`). */
+  private refusal(row: SessionState, participant: ParticipantRow, now: Date): Error | null {
+    const { rules } = this.core;
+    if (row.status === 'ended') return SessionErrors.ended();
+    if (participant.leftReason === 'left') return SessionErrors.leftSession(row.type === 'private');
     if (row.status === 'waiting' && row.scheduledStartAt && now.getTime() < row.scheduledStartAt.getTime() - rules.joinWindowMs) {
-      throw SessionErrors.joinWindowNotOpen(new Date(row.scheduledStartAt.getTime() - rules.joinWindowMs).toISOString());
+      return SessionErrors.joinWindowNotOpen(new Date(row.scheduledStartAt.getTime() - rules.joinWindowMs).toISOString());
     }
+    return null;
+  }
+
+  private admission(row: SessionState, participant: ParticipantRow): SignalingAdmissionView {
     return {
-      session: { id: row.id, status: row.status as SessionView['status'], startedAt: iso(row.startedAt), endsAt: endsAt(row, rules) },
+      session: { id: row.id, status: row.status as SessionView['status'], startedAt: iso(row.startedAt), endsAt: endsAt(row, this.core.rules) },
       participant: { ...toParticipantView(participant), recording: participant.recording && participant.leftAt === null },
     };
   }
 
   /** A signaling connection was accepted: the participant is `connected` (joinedAt set once). */
   async markConnected(sessionId: string, userId: string, now: Date): Promise<void> {
-    // One statement; `lastPresenceAt` is on the participant, not the session row: a lifecycle
-    // sweep holding the session (SKIP LOCKED) must not be delayed.
-    await sessionsRepository.markConnected(this.core.db, sessionId, userId, now);
+    // One statement, shared with the connects made meanwhile; `lastPresenceAt` is on the
+    // participant, not the session row: a lifecycle sweep holding the session (SKIP LOCKED) must
+    // not be delayed.
+    await this.connects.call({ sessionId, userId, now });
+    this.core.membership?.patch(sessionId, userId, { status: 'connected', leftAt: null, leftReason: null, connectedSince: now, lastPresenceAt: now });
   }
 
   /** The signaling connection dropped: `disconnected`, presence counted up to `now`. */
@@ -72,6 +148,7 @@ export class SessionParticipation {
       if (!session || !p || p.status === 'connected' || p.leftAt !== null || session.status === 'ended') return; // came back, or already closed
       await this.core.closeParticipation(tx, after, session, p, { leftAt, reason: 'disconnected' }, now);
     });
+    this.core.membership?.forget(sessionId); // leftAt set: committed now
   }
 
   /** Stores a participant's microphone and camera state (seed 000 §3.3). */
@@ -79,6 +156,7 @@ export class SessionParticipation {
     const p = await sessionsRepository.findParticipant(this.core.db, sessionId, userId);
     if (!p) return;
     await sessionsRepository.updateParticipant(this.core.db, p.id, { micEnabled: state.micEnabled, cameraEnabled: state.cameraEnabled });
+    this.core.membership?.patch(sessionId, userId, { micEnabled: state.micEnabled, cameraEnabled: state.cameraEnabled });
   }
 
   /**
@@ -95,4 +173,9 @@ export class SessionParticipation {
       if (speakingTimeMs !== p.speakingTimeMs) await sessionsRepository.updateParticipant(tx, p.id, { speakingTimeMs });
     });
   }
+}
+
+interface Pair {
+  sessionId: string;
+  userId: string;
 }

@@ -3,6 +3,7 @@ import type { Executor } from '../../db/client.ts';
 import type { OutboxService } from '../outbox/outbox.service.ts';
 import type { RegistrationsService } from '../registrations/registrations.service.ts';
 import { nextHost } from './host-handover.ts';
+import type { MembershipCache } from './membership-cache.ts';
 import { boundedSpeakingMs, presenceUpTo } from './presence.ts';
 import { everyoneLeft } from './session-end.ts';
 import { SessionErrors } from './sessions.errors.ts';
@@ -46,6 +47,8 @@ export class SessionCore {
     private readonly registrations: RegistrationsService,
     private readonly outbox: OutboxService,
     private readonly ledger: SpeakingLedger,
+    /** Memberships signaling admission reads (one instance only; null with several). Writers that emit no change forget theirs. */
+    readonly membership: MembershipCache | null = null,
   ) {}
 
   /** Subscribes to committed state changes (signaling). @returns the unsubscribe function. */

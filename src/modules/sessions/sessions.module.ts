@@ -25,6 +25,9 @@ export function createSessionsModule(
     outbox: deps.outbox,
     ledger: deps.ledger,
     inviteLimits: { store, perUser, perAddress, windowMs, globalPerHour },
+    // One instance: admission may answer from memory (several instances would not hear each other's leaves).
+    cacheMembership: !ctx.config.redis.url,
+    databaseInProcess: ctx.database.kind === 'pglite',
   });
   return {
     name: 'sessions',

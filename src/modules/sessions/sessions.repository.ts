@@ -89,12 +89,19 @@ export const sessionsRepository = {
     return row;
   },
 
+  /** One round trip that reads nothing: the database answers (a cached admission on PostgreSQL). */
+  async roundTrip(db: Executor): Promise<void> {
+    await db.execute(sql`select 1`);
+  },
+
   /**
-   * A user's participation together with the state of its session, in one query (signaling
-   * admission); undefined when either is missing.
+   * Sessions' state with every participation, in one query (signaling admission, issue 14: the
+   * first member of a session to join reads it for the others). Sessions without participants
+   * are missing. @returns the rows, in no particular order.
    */
-  async findParticipation(db: Executor, sessionId: string, userId: string): Promise<{ session: SessionState; participant: ParticipantRow } | undefined> {
-    const [row] = await db
+  async findMemberships(db: Executor, sessionIds: readonly string[]): Promise<{ session: SessionState; participant: ParticipantRow }[]> {
+    if (sessionIds.length === 0) return [];
+    return db
       .select({
         session: {
           id: sessions.id,
@@ -108,28 +115,28 @@ export const sessionsRepository = {
       })
       .from(participants)
       .innerJoin(sessions, eq(sessions.id, participants.sessionId))
-      .where(and(eq(participants.sessionId, sessionId), eq(participants.userId, userId)));
-    return row;
+      .where(inArray(participants.sessionId, [...sessionIds]));
   },
 
   /**
-   * Marks a participation `connected` at `now` in one statement, without a transaction (a
-   * thousand learners joining at a slot start each cost one round trip): presence counted up to
-   * `now`, `joinedAt` set once, `connectedSince` and `lastPresenceAt` = `now`, no longer left.
+   * Marks participations `connected`, each at its own time, in one statement without a
+   * transaction (one array parameter per column): presence counted up to that time (the rule of
+   * `presenceUpToSql`), `joinedAt` set once, `connectedSince` and `lastPresenceAt` = that time, no
+   * longer left after a drop. A participation that left on purpose or whose session ended
+   * meanwhile is not touched: the write runs after the admission, and must not undo a leave
+   * committed in between. A pair must appear at most once.
    */
-  async markConnected(db: Executor, sessionId: string, userId: string, now: Date): Promise<void> {
-    await db
-      .update(participants)
-      .set({
-        status: 'connected',
-        joinedAt: sql`coalesce(${participants.joinedAt}, ${now}::timestamptz)`,
-        leftAt: null,
-        leftReason: null,
-        presenceSeconds: presenceUpToSql(now),
-        connectedSince: now,
-        lastPresenceAt: now,
-      })
-      .where(and(eq(participants.sessionId, sessionId), eq(participants.userId, userId)));
+  async markConnectedMany(db: Executor, items: readonly { sessionId: string; userId: string; now: Date }[]): Promise<void> {
+    if (items.length === 0) return;
+    await db.execute(sql`
+      update participants p
+         set status = 'connected', joined_at = coalesce(p.joined_at, v.at), left_at = null, left_reason = null,
+             presence_seconds = p.presence_seconds + coalesce(greatest(0, floor(extract(epoch from (v.at - p.connected_since))))::int, 0),
+             connected_since = v.at, last_presence_at = v.at
+        from unnest(${sql.param(items.map((i) => i.sessionId))}::text[], ${sql.param(items.map((i) => i.userId))}::text[],
+                    ${sql.param(items.map((i) => i.now.toISOString()))}::timestamptz[]) as v(session_id, user_id, at)
+       where p.session_id = v.session_id and p.user_id = v.user_id
+         and (p.left_reason is null or p.left_reason = 'disconnected')`);
   },
 
   async lockParticipant(db: Executor, sessionId: string, userId: string): Promise<ParticipantRow | undefined> {

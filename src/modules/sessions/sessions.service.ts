@@ -8,6 +8,7 @@ import { endSession } from './end-session.ts';
 import { eraseUserFromSessions } from './erase-user.ts';
 import { joinByCode, type InviteAttemptLimits } from './join-by-code.ts';
 import { leaveSession } from './leave-session.ts';
+import { MembershipCache } from './membership-cache.ts';
 import { SessionParticipation } from './participation.ts';
 import { rateSession, type RatingView } from './rate-session.ts';
 import { setRecordingConsent } from './recording-consent.ts';
@@ -47,7 +48,17 @@ export interface SessionsDeps {
   ledger: SpeakingLedger;
   /** Invite-code attempt budgets and where they are counted (`invite-attempts.ts`). */
   inviteLimits: InviteAttemptLimits;
+  /**
+   * Cache memberships for signaling admission (`membership-cache.ts`, issue 14). Only for a single
+   * instance: another instance's leave or end would not reach it. Default false.
+   */
+  cacheMembership?: boolean;
+  /** The database runs in this process (PGlite): a cached admission needs no round trip to it. Default false. */
+  databaseInProcess?: boolean;
 }
+
+/** A cached membership is read afresh after this long at the latest (a backstop; changes forget it at once). */
+const MEMBERSHIP_TTL_MS = 60_000;
 
 /**
  * The sessions module's entry point (seed 000 §5.3, seed 002): other modules and routes call it,
@@ -66,8 +77,9 @@ export class SessionsService {
   readonly participation: SessionParticipation;
 
   constructor(deps: SessionsDeps) {
-    this.core = new SessionCore(deps.db, deps.rules, deps.registrations, deps.outbox, deps.ledger);
-    this.participation = new SessionParticipation(this.core);
+    const membership = deps.cacheMembership ? new MembershipCache({ ttlMs: MEMBERSHIP_TTL_MS, maxSessions: 10_000 }) : null;
+    this.core = new SessionCore(deps.db, deps.rules, deps.registrations, deps.outbox, deps.ledger, membership);
+    this.participation = new SessionParticipation(this.core, !deps.databaseInProcess);
     this.inviteLimits = deps.inviteLimits;
   }
 
@@ -194,7 +206,14 @@ export class SessionsService {
    */
   async eraseUser(tx: Executor, userId: string): Promise<void | (() => Promise<void>)> {
     await eraseUserFromSessions(tx, userId);
-    return this.inviteLimits.store.forget(tx, `user:${userId}`);
+    const forget = await this.inviteLimits.store.forget(tx, `user:${userId}`);
+    const membership = this.core.membership;
+    if (!membership) return forget;
+    // Once committed: participations gone, hosts handed over, in sessions we do not list here.
+    return async () => {
+      membership.clear();
+      await forget?.();
+    };
   }
 
   /** Forgets invite-code attempts older than every window (a job). @returns how many. */
