@@ -1,14 +1,13 @@
 #!/usr/bin/env node
-// `npm start` (issue 14): runs the compiled build when there is a fresh one, else the sources.
+// `npm start` (issue 14): runs the compiled build, building it first when there is no fresh one.
 // - compiled: `dist/main.js` exists and neither it nor `dist/web/index.html` is older than any file
 //   under src/ or web/ (`npm run build` wrote them): `node dist/main.js`, no TypeScript loader.
-// - sources (a bare clone, or a build older than the sources): builds the web client and runs
-//   `src/main.ts` through tsx, as `npm start` always did.
+// - otherwise (a bare clone, or a build older than the sources): `npm run build` first, then the
+//   same. `npm run dev` runs the sources through tsx (watching them).
 // Either runs as a child process; NODE_ENV and the rest of the environment pass through unchanged.
 // It prints which of the two it runs, on stderr (stdout is the service's JSON log).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -66,11 +65,14 @@ if (reason === null) {
   console.error('npm start: running the compiled build (node dist/main.js)');
   run([DIST_MAIN]);
 } else {
-  console.error(`npm start: running the sources through tsx (src/main.ts): ${reason}`);
-  const vite = path.join(path.dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin/vite.js');
-  const web = spawnSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.ts'], { cwd: ROOT, stdio: 'inherit' });
-  if (web.status !== 0) process.exit(web.status ?? 1);
-  // `--import tsx` rather than the tsx CLI (one process less) or an in-process loader: worker
-  // threads inherit execArgv, so they can load `.ts` files too.
-  run(['--import', 'tsx', 'src/main.ts']);
+  // A bare clone or edited sources: build first (about 15-30 s), then run the build. The compiled
+  // process idles some 100 MB lower than the sources through tsx (issue 14: under 250 MB).
+  console.error(`npm start: building first (npm run build): ${reason}`);
+  const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  if (build.status !== 0) {
+    console.error('npm start: the build failed (see above); `npm run dev` runs the sources through tsx');
+    process.exit(build.status ?? 1);
+  }
+  console.error('npm start: running the compiled build (node dist/main.js)');
+  run([DIST_MAIN]);
 }

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
@@ -22,7 +23,7 @@ let template: Promise<Uint8Array> | null = null;
 
 async function inMemoryTemplate(migrationsFolder: string): Promise<Uint8Array> {
   template ??= (async () => {
-    const first = (await RemotePglite.start({ dataDir: null, settings: EMBEDDED_SETTINGS }))!;
+    const first = await RemotePglite.start({ dataDir: null, settings: EMBEDDED_SETTINGS });
     try {
       await migratePglite(drizzlePglite({ client: first as unknown as PGlite, schema }), { migrationsFolder });
       return await first.dump();
@@ -38,12 +39,36 @@ async function inMemoryTemplate(migrationsFolder: string): Promise<Uint8Array> {
 }
 
 /**
+ * Creates a PGlite data directory (initdb) and applies the migrations, in a child process.
+ * initdb and the first migrations grow PGlite's WebAssembly memory to some 800 MB, which never
+ * shrinks; in a thread of this process ~90 MB stayed behind after the thread ended (issue 14). A
+ * child process returns all of it, and the worker then opens a ready directory.
+ * @throws Error with the child's output when it fails or takes over 2 minutes.
+ */
+async function createDataDirectory(directory: string, migrationsFolder: string): Promise<void> {
+  const load = (specifier: string) => JSON.stringify(import.meta.resolve(specifier));
+  const script = [
+    `const { PGlite } = await import(${load('@electric-sql/pglite')});`,
+    `const { drizzle } = await import(${load('drizzle-orm/pglite')});`,
+    `const { migrate } = await import(${load('drizzle-orm/pglite/migrator')});`,
+    'const db = new PGlite(process.argv[1]);',
+    'await migrate(drizzle({ client: db }), { migrationsFolder: process.argv[2] });',
+    'await db.close();',
+  ].join('\n');
+  await new Promise<void>((resolve, reject) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script, directory, migrationsFolder], { timeout: 120_000 }, (err, _stdout, stderr) => {
+      if (err) reject(new Error(`creating it failed: ${stderr.trim() || err.message}`));
+      else resolve();
+    });
+  });
+}
+
+/**
  * Opens the embedded PGlite database in a worker thread and applies pending migrations
  * (issue 14: off the event loop, memory sized for a small deployment).
  * - `dataDir` null: in memory, started from a per-process template.
  * - otherwise `dataDir/pglite`, locked by `dataDir/.lock` for this process. A new directory is
- *   created (initdb, some 700 MB of WebAssembly memory that never shrinks) by a short-lived worker
- *   that exits before the database is opened afresh.
+ *   created and migrated by a short-lived child process before the worker opens it.
  * @throws DatabaseOpenError when the directory is locked, unusable or cannot be migrated.
  */
 export async function openPglite(dataDir: string | null, migrationsFolder: string): Promise<DatabaseHandle> {
@@ -51,7 +76,7 @@ export async function openPglite(dataDir: string | null, migrationsFolder: strin
   let client: RemotePglite;
   if (dataDir === null) {
     try {
-      client = (await RemotePglite.start({ dataDir: null, settings: EMBEDDED_SETTINGS, load: await inMemoryTemplate(migrationsFolder) }))!;
+      client = await RemotePglite.start({ dataDir: null, settings: EMBEDDED_SETTINGS, load: await inMemoryTemplate(migrationsFolder) });
     } catch (err) {
       throw new DatabaseOpenError(`The in-memory database cannot be created: ${(err as Error).message}`, { cause: err });
     }
@@ -65,9 +90,9 @@ export async function openPglite(dataDir: string | null, migrationsFolder: strin
     const directory = path.join(dataDir, 'pglite');
     try {
       if (!fs.existsSync(path.join(directory, 'PG_VERSION'))) {
-        await RemotePglite.start({ dataDir: directory, settings: EMBEDDED_SETTINGS, initOnly: true });
+        await createDataDirectory(directory, migrationsFolder);
       }
-      client = (await RemotePglite.start({ dataDir: directory, settings: EMBEDDED_SETTINGS }))!;
+      client = await RemotePglite.start({ dataDir: directory, settings: EMBEDDED_SETTINGS });
     } catch (err) {
       release();
       throw new DatabaseOpenError(`The embedded database in ${dataDir} cannot be opened: ${(err as Error).message}`, { cause: err });

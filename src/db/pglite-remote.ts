@@ -79,11 +79,10 @@ export class RemotePglite implements PgliteQueryable {
 
   /**
    * Starts a worker and waits until its database is open.
-   * @param data where and how (see `PgliteWorkerData`); with `initOnly` the worker creates the
-   *   data directory and exits, and the returned promise resolves to null.
+   * @param data where and how (see `PgliteWorkerData`).
    * @throws Error with PGlite's message when the database cannot be opened.
    */
-  static async start(data: PgliteWorkerData): Promise<RemotePglite | null> {
+  static async start(data: PgliteWorkerData): Promise<RemotePglite> {
     const worker = createWorker(data);
     const ready = await new Promise<{ ready: boolean; error?: SerializedError }>((resolve, reject) => {
       worker.once('message', resolve);
@@ -93,11 +92,6 @@ export class RemotePglite implements PgliteQueryable {
     if (!ready.ready) {
       await worker.terminate();
       throw revive(ready.error!);
-    }
-    if (data.initOnly) {
-      // Its WebAssembly memory (initdb needs some 700 MB) goes with the thread.
-      await worker.terminate();
-      return null;
     }
     worker.removeAllListeners('message').removeAllListeners('error').removeAllListeners('exit');
     worker.unref();

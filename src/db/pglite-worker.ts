@@ -18,8 +18,6 @@ export interface PgliteWorkerData {
   settings: string[];
   /** A data directory dump (tar) to start an in-memory database from instead of running initdb. */
   load?: Uint8Array;
-  /** Create the data directory (initdb), close and exit: the short-lived first step. */
-  initOnly?: boolean;
 }
 
 /** One request from the main thread. `tx` addresses an open transaction, else the database. */
@@ -64,11 +62,6 @@ async function main(): Promise<void> {
     };
     db = data.dataDir === null ? new PGlite(options) : new PGlite(data.dataDir, options);
     await db.waitReady;
-    if (data.initOnly) {
-      await db.close();
-      port.postMessage({ ready: true });
-      return;
-    }
   } catch (err) {
     port.postMessage({ ready: false, error: serialize(err) });
     return;

@@ -1,4 +1,4 @@
-import { Consumer, stringDeserializers, type Message, type MessagesStream } from '@platformatic/kafka';
+import type { Consumer, Message, MessagesStream } from '@platformatic/kafka';
 import type { EventsSettings } from '../../config.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { kafkaConnection } from '../../shared/kafka.ts';
@@ -50,6 +50,8 @@ export class UserEventsConsumer {
   async start(): Promise<void> {
     if (this.loop) return;
     this.stopping = false;
+    // Loaded here, not at import: a service without KAFKA_BROKERS never holds the client (issue 14).
+    const { Consumer, stringDeserializers } = await import('@platformatic/kafka');
     this.consumer = new Consumer({
       ...kafkaConnection(this.settings, '-consumer'),
       groupId: this.settings.kafkaConsumerGroup,

@@ -1,8 +1,13 @@
-import { Admin, GenericError, MultipleErrors, ProduceAcks, Producer, stringSerializers, UserError } from '@platformatic/kafka';
+import type * as Kafka from '@platformatic/kafka';
+import type { GenericError, Producer } from '@platformatic/kafka';
 import type { EventsSettings } from '../../../config.ts';
 import { kafkaConnection } from '../../../shared/kafka.ts';
 import { CLOUDEVENTS_JSON } from '../cloud-event.ts';
 import { sinkError, type EventSink, type KeyBatch, type KeyOutcome, type SinkError } from '../event-sink.ts';
+
+/** The Kafka client, loaded by the first sink started: some 30 MB that a service without `KAFKA_BROKERS` never holds (issue 14). */
+type KafkaClient = typeof Kafka;
+let client: KafkaClient | null = null;
 
 /** Broker refusals that no retry can fix: the event itself is refused (too large, malformed record). */
 const POISON_API_IDS = ['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_TOPIC_EXCEPTION'];
@@ -31,6 +36,8 @@ export class KafkaSink implements EventSink {
 
   async start(): Promise<void> {
     this.topicsReady = !this.settings.kafkaCreateTopics;
+    client ??= await import('@platformatic/kafka');
+    const { Producer, ProduceAcks, stringSerializers } = client;
     this.producer = new Producer({
       ...kafkaConnection(this.settings, '-producer'),
       idempotent: true,
@@ -85,6 +92,7 @@ export class KafkaSink implements EventSink {
 
   /** Creates the missing event topics (`KAFKA_TOPIC_PARTITIONS`, `KAFKA_TOPIC_REPLICAS`). */
   private async createTopics(): Promise<void> {
+    const { Admin, MultipleErrors } = client!;
     const admin = new Admin(kafkaConnection(this.settings, '-admin'));
     try {
       const existing = new Set(await admin.listTopics());
@@ -104,6 +112,7 @@ export class KafkaSink implements EventSink {
 
 /** A send's failure: poison when the broker refused the record itself or the client could not encode it. */
 function classify(err: unknown): SinkError {
+  const { GenericError, UserError } = client!;
   if (err instanceof UserError) return sinkError(err, true);
   if (err instanceof Error && GenericError.isGenericError(err)) {
     const g = err as GenericError;
