@@ -1,7 +1,7 @@
 /**
- * Start-up time and idle memory of the service (issue 14), from the sources through tsx (what
- * `npm start` runs on a bare clone, after building the web client) and from the compiled build
- * (`node dist/main.js`, what `npm start` runs after `npm run build`), side by side:
+ * Start-up time and idle memory of the service (issue 14), from the sources through tsx (as
+ * `npm run dev` runs it) and from the compiled build (`node dist/main.js`, what `npm start` runs,
+ * building it first when it is stale), side by side:
  * - first start: an empty DATA_DIR (PGlite creates its data directory);
  * - restart: the same DATA_DIR again.
  * Start-up is spawn → first `/readyz` 200; idle RSS is VmRSS of the service's process (every
@@ -77,7 +77,7 @@ const rows: [string, Phase, 'readyMs' | 'rss' | 'peak', string][] = [
 const exits = [...samples.values()].flat().map((s) => s.exit);
 
 console.log(`\nStart-up and idle memory, ${databaseUrl ? 'PostgreSQL (DATABASE_URL)' : 'PGlite (embedded default)'}, medians of ${rounds} rounds, Node ${process.version}, ${os.cpus().length} cores\n`);
-console.log('| figure | | npm start from sources (tsx) | build (node dist/main.js) | build / sources |');
+console.log('| figure | | sources through tsx (npm run dev) | build (npm start, node dist/main.js) | build / sources |');
 console.log('|---|---|---|---|---|');
 for (const [label, phase, field, unit] of rows) {
   const sources = cell('sources', phase, field);
@@ -85,4 +85,4 @@ for (const [label, phase, field, unit] of rows) {
   console.log(`| ${label} | ${phase} | ${sources.toFixed(0)} ${unit} | ${build.toFixed(0)} ${unit} | ${(build / sources).toFixed(2)}x |`);
 }
 console.log(`\nexit codes after SIGTERM: ${exits.every((c) => c === 0) ? 'all 0' : exits.join(', ')}`);
-console.log('(npm start from sources also builds the web client first, about 1 s, not counted above.)');
+console.log('(the sources are run as `node --import tsx src/main.ts`; npm start builds first when dist/ is stale, not counted above.)');

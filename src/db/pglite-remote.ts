@@ -24,9 +24,10 @@ const WORKER_URL = new URL(FROM_SOURCES ? './pglite-worker.ts' : './pglite-worke
  * bootstrap registers tsx in the thread, then loads the worker.
  */
 function createWorker(data: PgliteWorkerData): Worker {
-  if (!FROM_SOURCES) return new Worker(WORKER_URL, { workerData: data });
+  // No inherited flags: the parent's preloads (`--import` of a profiler, a loader) are not for this thread.
+  if (!FROM_SOURCES) return new Worker(WORKER_URL, { workerData: data, execArgv: [] });
   const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: data });
+  return new Worker(bootstrap, { eval: true, workerData: data, execArgv: [] });
 }
 
 /** Raised for every request once the worker has stopped; SQLSTATE 57P02 (crash shutdown) → 503. */

@@ -1,13 +1,15 @@
 /**
  * An experiment's tool, not part of a run: preloaded into ours' process it counts the statements
  * the embedded PGlite receives, by their first 90 characters, and prints the counts to stderr
- * every 2 s (issue 14: queries per admission). PGlite only (PostgreSQL: pg_stat_statements).
+ * every 2 s (issue 14: queries per admission). PGlite only (PostgreSQL: pg_stat_statements); it
+ * patches `RemotePglite`, the main thread's end of the PGlite worker, so it needs the sources
+ * (OURS_ENTRY=tsx, the default), where the service loads the same module.
  *
  *   SERVERS=ours SERVER_NODE_ARGS="--import $PWD/bench/signaling/servers/count-queries.ts" npm run bench:signaling
  */
-import { PGlite } from '@electric-sql/pglite';
+import { RemotePglite } from '../../../src/db/pglite-remote.ts';
 const counts = new Map<string, number>();
-const proto = PGlite.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+const proto = RemotePglite.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
 for (const m of ['query', 'exec']) {
   const orig = proto[m];
   proto[m] = function (this: unknown, ...a: unknown[]) {
