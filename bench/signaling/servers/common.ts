@@ -157,3 +157,18 @@ export async function loopQuiet(quietMs = 500, limitMs = 15_000): Promise<void> 
 export function userIds(sessions: number, members: number): string[][] {
   return Array.from({ length: sessions }, (_, s) => Array.from({ length: members }, (_, m) => `bench-${s}-${m}`));
 }
+
+/** Runs `fn` over `items` with at most `limit` at a time. */
+export async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i], i);
+      }
+    }),
+  );
+  return out;
+}

@@ -24,7 +24,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SignJWT } from 'jose';
 import { forkTs, type ChildHandle } from '../ipc.ts';
-import type { ServerManifest } from './common.ts';
+import { pool, type ServerManifest } from './common.ts';
 
 /** Settings passed through to the service when the bench's environment has them. */
 const PASSED = /^(SIGNALING_|RULES_|DATABASE_|REDIS_URL$|JOBS_INTERVAL$|RATE_LIMIT_PER_MINUTE$|NODE_ENV$)/;
@@ -193,17 +193,3 @@ async function call(base: string, method: 'GET' | 'POST', url: string, token: st
   return { status: res.status, body: parsed };
 }
 
-/** Runs `fn` over `items` with at most `limit` at a time. */
-async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i], i);
-      }
-    }),
-  );
-  return out;
-}

@@ -13,7 +13,7 @@
 import { ManualClock } from '../../../src/shared/clock.ts';
 import { realTimers } from '../../../src/shared/timers.ts';
 import { createTestApp, type TestUser } from '../../../test/helpers/harness.ts';
-import { runServerChild, userIds } from './common.ts';
+import { runServerChild, userIds, pool } from './common.ts';
 
 const sessions = Number(process.env.SESSIONS);
 const members = Number(process.env.MEMBERS);
@@ -55,20 +55,6 @@ async function inject(method: 'GET' | 'POST', url: string, user: TestUser, paylo
   return { statusCode: res.statusCode, body: res.body, json: () => res.json() };
 }
 
-/** Runs `fn` over `items` with at most `limit` at a time. */
-async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i], i);
-      }
-    }),
-  );
-  return out;
-}
 
 const admin = await t.user('Bench Admin', { admin: true, id: 'bench-admin' });
 const startTime = new Date(clock.now().getTime() + 10 * 60_000);
