@@ -64,8 +64,6 @@ export class RemotePglite implements PgliteQueryable {
       const waiter = this.pending.get(reply.id);
       if (!waiter) return;
       this.pending.delete(reply.id);
-      // The worker keeps the process alive only while a request waits for it.
-      if (this.pending.size === 0) worker.unref();
       if (reply.ok) waiter.resolve(reply.result);
       else waiter.reject(revive(reply.error));
     });
@@ -95,7 +93,8 @@ export class RemotePglite implements PgliteQueryable {
       throw revive(ready.error!);
     }
     worker.removeAllListeners('message').removeAllListeners('error').removeAllListeners('exit');
-    worker.unref();
+    // The open database keeps the process alive until `close()`, as PGlite in the main thread did:
+    // a caller waiting on an unreferenced timer (the relay's publish timeout) is not cut short.
     return new RemotePglite(worker);
   }
 
@@ -103,7 +102,6 @@ export class RemotePglite implements PgliteQueryable {
     if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      if (this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       this.worker.postMessage({ ...request, id } as WorkerRequest);
     });
