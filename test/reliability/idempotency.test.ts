@@ -17,7 +17,9 @@ describe('Idempotency-Key on creating POSTs', () => {
   let base: string;
   let admin: TestUser;
   before(async () => {
-    t = await createTestApp({ env: { IDEMPOTENCY_WAIT: '300ms' } });
+    // Long enough for the first of 20 concurrent requests to finish on a busy CI machine (its 19
+    // retries poll the same database meanwhile); the stale-key test waits it out once.
+    t = await createTestApp({ env: { IDEMPOTENCY_WAIT: '3s' } });
     base = await t.listen();
     admin = await t.user('Idem Admin', { admin: true });
   });
