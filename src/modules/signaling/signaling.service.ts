@@ -3,13 +3,11 @@ import type { RuleSettings } from '../../config.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { AppError } from '../../shared/errors.ts';
 import { noMetrics, type SignalingMetrics } from '../../shared/metrics.ts';
-import type { SpeakingLedger } from '../sessions/speaking-ledger.ts';
 import { OPEN, newConnection, participantView, runInOrder, setTail, type Connection, type SignalingTransport } from './connection.ts';
 import { Departures } from './departures.ts';
 import { FanOut } from './fan-out.ts';
 import { FrameWriter } from './frame-writer.ts';
 import { KeyedQueue } from './keyed-queue.ts';
-import type { IntervalTimers } from '../../shared/timers.ts';
 import { Liveness, type SweepResult } from './liveness.ts';
 import { LocalConnections } from './local-connections.ts';
 import { charge } from './message-budget.ts';
@@ -22,38 +20,9 @@ import { instanceOf, type SignalingState } from './signaling.state.ts';
 import { SpeakingTracker } from './speaking-tracker.ts';
 
 export type { SweepResult } from './liveness.ts';
+import { DEFAULT_SIGNALING_LIMITS, type SignalingLimits, type SignalingServiceOptions } from './signaling.options.ts';
 
-/** Per-connection and per-user abuse limits; defaults a busy real client never meets. */
-export interface SignalingLimits {
-  /** Frames a client may send in a burst (ICE trickle to 7 others stays far below). */
-  burst: number;
-  /** Frames per second refilled. */
-  perSecond: number;
-  /** What one malformed frame costs, so that a client that keeps sending garbage is cut off sooner. */
-  invalidCost: number;
-  /** Sessions one user may be connected to at once, across instances (`SIGNALING_MAX_SOCKETS_PER_USER`). */
-  maxSocketsPerUser: number;
-}
-
-export const DEFAULT_SIGNALING_LIMITS: SignalingLimits = { burst: 500, perSecond: 100, invalidCost: 20, maxSocketsPerUser: 4 };
-
-export interface SignalingServiceOptions {
-  sessions: SignalingSessions;
-  /** The process's speaking ledger, shared with the sessions module. */
-  ledger: SpeakingLedger;
-  clock: Clock;
-  rules: Pick<RuleSettings, 'reconnectWindowMs' | 'heartbeatTimeoutMs'>;
-  logger: SignalingLogger;
-  /** Shared presence and fan-out; in-process (single instance) by default. The service stops it. */
-  state?: SignalingState;
-  limits?: Partial<SignalingLimits>;
-  /** Period of the heartbeat sweep (`JOBS_INTERVAL`, default 5 s). */
-  sweepIntervalMs?: number;
-  /** Timers of the liveness schedule (tests tick them by hand). */
-  timers?: IntervalTimers;
-  /** Relayed frames and admission outcomes (issue 14); none recorded by default. */
-  metrics?: SignalingMetrics;
-}
+export { DEFAULT_SIGNALING_LIMITS, type SignalingLimits, type SignalingServiceOptions } from './signaling.options.ts';
 
 /**
  * The signaling hub's connection lifecycle (DESIGN 4.3, 4.6, 5, seed 003): admit a socket into
