@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SignJWT, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWSHeaderParameters, type FlattenedJWSInput } from 'jose';
 import { AppError } from '../../shared/errors.ts';
+import { VerifiedTokens } from './verified-tokens.ts';
 
 /** The caller, read from the platform JWT's claims (DESIGN 4.1). */
 export interface AuthUser {
@@ -63,6 +64,8 @@ export class AuthService {
   private hmacKey: Promise<CryptoKey> | null = null;
   private readonly keySet: ReturnType<typeof createRemoteJWKSet> | null;
   private readonly algorithms: string[];
+  /** Tokens verified in the last minute, so that a client's next request skips the signature check (issue 14). */
+  private readonly verified = new VerifiedTokens<AuthUser>();
   /** True when neither JWT_SECRET nor AUTH_JWKS_URL was configured and the service generated its own secret. */
   readonly devMode: boolean;
 
@@ -99,13 +102,17 @@ export class AuthService {
   }
 
   /**
-   * Verifies a bearer token and reads its claims.
+   * Verifies a bearer token and reads its claims. A token this instance verified in the last
+   * minute is answered from `VerifiedTokens` (the same user, frozen; its `exp` checked again).
    * @throws AppError `unauthenticated` / `INVALID_TOKEN` or `TOKEN_EXPIRED`; `unavailable` /
    *   `AUTH_UNAVAILABLE` when an RS256 token arrives and the key set cannot be fetched.
    */
   async verify(token: string): Promise<AuthUser> {
     // Checked before any parsing or cryptography: an oversized token costs nothing.
     if (token.length > MAX_TOKEN_BYTES) throw new AppError('unauthenticated', 'INVALID_TOKEN', 'Token is too large');
+    const nowMs = Date.now();
+    const known = this.verified.get(token, nowMs);
+    if (known) return known;
     const tolerance = this.settings.clockToleranceS ?? 10;
     try {
       const { payload } = await jwtVerify(token, this.keyFor, {
@@ -132,14 +139,17 @@ export class AuthService {
         }
       }
       const name = typeof payload.name === 'string' && payload.name.trim() ? payload.name.trim().slice(0, 100) : sub;
-      return {
+      const user: AuthUser = Object.freeze({
         id: sub,
         name,
-        roles,
+        roles: Object.freeze(roles) as string[],
         tier: payload.tier === 'premium' ? 'premium' : 'free',
-        levels,
+        levels: Object.freeze(levels),
         email: typeof payload.email === 'string' ? payload.email : null,
-      };
+      });
+      // `exp` is required above; jose accepted it with the tolerance, and so does the cache.
+      this.verified.put(token, user, ((payload.exp as number) + tolerance) * 1000, nowMs);
+      return user;
     } catch (err) {
       if (err instanceof AppError) throw err;
       if (err instanceof KeySetUnavailable) throw new AppError('unavailable', 'AUTH_UNAVAILABLE', 'The keys of the auth-service cannot be fetched; try again shortly');

@@ -11,7 +11,7 @@ import type { ObjectStorage } from './object-storage.ts';
 import { RECORDING_EVENTS } from './recordings.events.ts';
 import { recordingsRoutes } from './recordings.routes.ts';
 import { RecordingsService } from './recordings.service.ts';
-import { S3Storage } from './s3-storage.ts';
+import { DeferredS3Storage } from './deferred-storage.ts';
 
 /**
  * Opt-in audio recordings (seed 000 §2.4 and §5.4, DESIGN 4.7) over the object store the
@@ -54,7 +54,7 @@ export function createRecordingsModule(
     },
     stop: async () => {
       await recordings.stop();
-      if (storage instanceof S3Storage) storage.close();
+      if (storage instanceof DeferredS3Storage) storage.close();
     },
     eraseUser: async (tx, userId) => {
       await recordings.eraseUser(tx, userId, ctx.clock.now());
@@ -68,7 +68,7 @@ function createStorage(ctx: ModuleContext): ObjectStorage {
   const { config, clock } = ctx;
   const s = config.storage;
   if (s.s3Bucket) {
-    return new S3Storage({
+    const settings = {
       endpoint: s.s3Endpoint,
       region: s.s3Region,
       bucket: s.s3Bucket,
@@ -76,7 +76,9 @@ function createStorage(ctx: ModuleContext): ObjectStorage {
       accessKeyId: s.s3AccessKeyId ?? '',
       secretAccessKey: s.s3SecretAccessKey ?? '',
       forcePathStyle: s.s3ForcePathStyle,
-    });
+    };
+    // Loaded on first use: the AWS SDK stays out of a service without S3_BUCKET (issue 14).
+    return new DeferredS3Storage(async () => new (await import('./s3-storage.ts')).S3Storage(settings));
   }
   return new EmbeddedStorage({
     root: path.join(config.server.dataDir, 'objects'),
