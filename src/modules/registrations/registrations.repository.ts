@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, isNotNull, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
-import { lockKey } from '../../db/locks.ts';
+import { lockKey, rowsOf } from '../../db/locks.ts';
 import { registrations, timeSlots } from '../../db/schema.ts';
 
 export type RegistrationRow = typeof registrations.$inferSelect;
@@ -31,28 +31,22 @@ export const registrationsRepository = {
     await db.insert(registrations).values(row);
   },
 
-  async findActiveForSlotAndUser(db: Executor, slotId: string, userId: string): Promise<RegistrationRow | undefined> {
-    const [row] = await db
-      .select()
-      .from(registrations)
-      .where(and(eq(registrations.timeSlotId, slotId), eq(registrations.userId, userId), sql`${registrations.status} <> 'cancelled'`));
-    return row;
-  },
-
-  /** Registrations of a user still `registered` for a slot that has not ended by `now`. */
-  async countActiveForUser(db: Executor, userId: string, now: Date): Promise<number> {
-    const [row] = await db
-      .select({ n: sql<number>`count(*)::int` })
-      .from(registrations)
-      .innerJoin(timeSlots, eq(timeSlots.id, registrations.timeSlotId))
-      .where(
-        and(
-          eq(registrations.userId, userId),
-          eq(registrations.status, 'registered'),
-          sql`${timeSlots.startTime} + make_interval(mins => ${timeSlots.durationMinutes}) > ${now}`,
-        ),
-      );
-    return Number(row?.n ?? 0);
+  /**
+   * What a new registration must be checked against, in one round trip (seed 000 §5.1):
+   * whether the user already holds a live (not cancelled) registration to the slot, how many of
+   * the user's registrations are still `registered` for a slot not ended by `now` (the limit of 3),
+   * and how many live registrations the slot has (its capacity). Read under the user's lock and
+   * the slot's row lock, so the figures hold until the transaction ends.
+   */
+  async standing(db: Executor, slotId: string, userId: string, now: Date): Promise<{ alreadyRegistered: boolean; activeForUser: number; takenInSlot: number }> {
+    const [row] = rowsOf<{ already: boolean; active: number; taken: number }>(
+      await db.execute(sql`select
+          exists (select 1 from registrations r where r.time_slot_id = ${slotId} and r.user_id = ${userId} and r.status <> 'cancelled') as already,
+          (select count(*)::int from registrations r join time_slots s on s.id = r.time_slot_id
+            where r.user_id = ${userId} and r.status = 'registered' and s.start_time + make_interval(mins => s.duration_minutes) > ${now.toISOString()}::timestamptz) as active,
+          (select count(*)::int from registrations r where r.time_slot_id = ${slotId} and r.status <> 'cancelled') as taken`),
+    );
+    return { alreadyRegistered: Boolean(row?.already), activeForUser: Number(row?.active ?? 0), takenInSlot: Number(row?.taken ?? 0) };
   },
 
   async lockById(db: Executor, id: string): Promise<RegistrationWithSlot | undefined> {

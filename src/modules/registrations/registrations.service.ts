@@ -72,18 +72,18 @@ export class RegistrationsService {
    */
   async register(user: AuthUser, slotId: string, now: Date): Promise<RegistrationView> {
     const id = crypto.randomUUID();
-    await this.db.transaction(async (tx) => {
+    const created = await this.db.transaction(async (tx) => {
       await registrationsRepository.lockUser(tx, user.id);
       const slot = await this.slots.lockSlot(tx, slotId);
       if (!slot) throw RegistrationErrors.slotNotFound();
       if (!slot.isActive) throw RegistrationErrors.slotInactive();
       const closesAt = slot.startTime.getTime() - this.rules.registrationCutoffMs;
       if (now.getTime() >= closesAt) throw RegistrationErrors.registrationClosed(new Date(closesAt).toISOString());
-      if (await registrationsRepository.findActiveForSlotAndUser(tx, slotId, user.id)) throw RegistrationErrors.alreadyRegistered();
-      if ((await registrationsRepository.countActiveForUser(tx, user.id, now)) >= MAX_ACTIVE_REGISTRATIONS) throw RegistrationErrors.tooMany(MAX_ACTIVE_REGISTRATIONS);
-      const taken = await this.slots.countActiveRegistrations(tx, slotId);
-      if (taken >= slot.maxParticipants) throw RegistrationErrors.slotFull();
-      await registrationsRepository.insert(tx, {
+      const standing = await registrationsRepository.standing(tx, slotId, user.id, now);
+      if (standing.alreadyRegistered) throw RegistrationErrors.alreadyRegistered();
+      if (standing.activeForUser >= MAX_ACTIVE_REGISTRATIONS) throw RegistrationErrors.tooMany(MAX_ACTIVE_REGISTRATIONS);
+      if (standing.takenInSlot >= slot.maxParticipants) throw RegistrationErrors.slotFull();
+      const row = {
         id,
         timeSlotId: slotId,
         userId: user.id,
@@ -94,10 +94,13 @@ export class RegistrationsService {
         sessionId: null,
         unmatchedReason: null,
         remindedAt: null,
-      });
+      };
+      await registrationsRepository.insert(tx, row);
       await this.outbox.record(tx, registrationCreated({ id, userId: user.id, timeSlotId: slotId, slot }, now));
+      return { ...row, slot };
     });
-    return this.get(user, id);
+    // The answer is built from what the transaction wrote and the slot it locked: no read after commit.
+    return toView(created);
   }
 
   /**
@@ -242,7 +245,7 @@ export class RegistrationsService {
   }
 }
 
-function toView(row: RegistrationWithSlot): RegistrationView {
+function toView(row: Omit<RegistrationWithSlot, 'seq'>): RegistrationView {
   return {
     id: row.id,
     timeSlotId: row.timeSlotId,

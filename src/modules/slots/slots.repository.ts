@@ -108,11 +108,6 @@ export const slotsRepository = {
     return row ? toListRow(row) : undefined;
   },
 
-  async countActiveRegistrations(db: Executor, slotId: string): Promise<number> {
-    const [row] = await db.select({ n: count() }).from(registrations).where(and(eq(registrations.timeSlotId, slotId), ACTIVE_REGISTRATION));
-    return Number(row?.n ?? 0);
-  },
-
   /** Locks slots until the transaction ends, by start (edits and (de)activation of a series). */
   async lockOpenSeriesOccurrences(db: Executor, seriesId: string, from: Date, startsAfter: Date): Promise<SlotRow[]> {
     return db

@@ -255,11 +255,6 @@ export class SlotsService {
     return slotsRepository.findById(db, id);
   }
 
-  /** Counts a slot's registrations that are not cancelled. */
-  countActiveRegistrations(tx: Executor, id: string): Promise<number> {
-    return slotsRepository.countActiveRegistrations(tx, id);
-  }
-
   /** Claims up to `limit` slots whose registration closed by `now` and that are not matched yet. */
   claimSlotsToMatch(tx: Executor, now: Date, limit: number): Promise<SlotRow[]> {
     return slotsRepository.claimSlotsToMatch(tx, new Date(now.getTime() + this.rules.registrationCutoffMs), limit);
