@@ -5,12 +5,14 @@
  * - first start: an empty DATA_DIR (PGlite creates its data directory);
  * - restart: the same DATA_DIR again.
  * Start-up is spawn → first `/readyz` 200; idle RSS is VmRSS of the service's process (every
- * thread, a PGlite worker included) IDLE seconds after that, peak is VmHWM. Rounds interleave the
+ * thread, a PGlite worker included) IDLE seconds after that and again SETTLED seconds after it
+ * (by then V8's memory reducer has run: with no request for some seconds it collects and gives
+ * back the young generation and the pages start-up left; the jobs still run every 5 s); peak is VmHWM. Rounds interleave the
  * two entries; figures are medians. Embedded defaults (no DATABASE_URL, jobs on, development auth)
  * unless DATABASE_URL is set.
  *
  *   npm run bench:startup
- * Options: ROUNDS (3), IDLE seconds (5), FORCE_BUILD=1 rebuilds dist/ first.
+ * Options: ROUNDS (3), IDLE seconds (5), SETTLED seconds (30), FORCE_BUILD=1 rebuilds dist/ first.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,11 +21,14 @@ import { ensureBuild, memoryMb, startServiceChild, type Entry } from './service-
 
 const rounds = Number(process.env.ROUNDS ?? 3);
 const idleMs = Number(process.env.IDLE ?? 5) * 1000;
+const settledMs = Math.max(idleMs, Number(process.env.SETTLED ?? 30) * 1000);
 const databaseUrl = process.env.DATABASE_URL;
 
 interface Sample {
   readyMs: number;
   rss: number;
+  /** VmRSS at SETTLED seconds after ready, MB. */
+  settled: number;
   peak: number;
   exit: number | null;
 }
@@ -37,13 +42,15 @@ const key = (entry: Entry, phase: Phase) => `${entry}/${phase}`;
 async function measure(entry: Entry, phase: Phase, dataDir: string): Promise<void> {
   const service = await startServiceChild(entry, { DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
   await new Promise((resolve) => setTimeout(resolve, idleMs));
-  const memory = memoryMb(service.pid);
+  const { rss } = memoryMb(service.pid);
+  await new Promise((resolve) => setTimeout(resolve, settledMs - idleMs));
+  const later = memoryMb(service.pid);
   const exit = await service.stop();
-  const sample = { readyMs: service.readyMs, ...memory, exit };
+  const sample = { readyMs: service.readyMs, rss, settled: later.rss, peak: later.peak, exit };
   const list = samples.get(key(entry, phase)) ?? [];
   list.push(sample);
   samples.set(key(entry, phase), list);
-  console.error(`  ${entry.padEnd(7)} ${phase.padEnd(11)} ready ${sample.readyMs.toFixed(0).padStart(5)} ms  rss ${sample.rss.toFixed(0).padStart(4)} MB  peak ${sample.peak.toFixed(0).padStart(4)} MB  exit ${exit}`);
+  console.error(`  ${entry.padEnd(7)} ${phase.padEnd(11)} ready ${sample.readyMs.toFixed(0).padStart(5)} ms  rss ${sample.rss.toFixed(0).padStart(4)} MB, ${sample.settled.toFixed(0).padStart(4)} MB settled  peak ${sample.peak.toFixed(0).padStart(4)} MB  exit ${exit}`);
 }
 
 for (let round = 1; round <= rounds; round++) {
@@ -65,12 +72,14 @@ const median = (values: number[]) => {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
-const cell = (entry: Entry, phase: Phase, field: 'readyMs' | 'rss' | 'peak') => median(samples.get(key(entry, phase))!.map((s) => s[field]));
-const rows: [string, Phase, 'readyMs' | 'rss' | 'peak', string][] = [
+const cell = (entry: Entry, phase: Phase, field: 'readyMs' | 'rss' | 'settled' | 'peak') => median(samples.get(key(entry, phase))!.map((s) => s[field]));
+const rows: [string, Phase, 'readyMs' | 'rss' | 'settled' | 'peak', string][] = [
   ['start-up (spawn → /readyz 200)', 'first start', 'readyMs', 'ms'],
   ['start-up (spawn → /readyz 200)', 'restart', 'readyMs', 'ms'],
   [`idle RSS (${idleMs / 1000} s after ready)`, 'first start', 'rss', 'MB'],
   [`idle RSS (${idleMs / 1000} s after ready)`, 'restart', 'rss', 'MB'],
+  [`idle RSS, settled (${settledMs / 1000} s after ready)`, 'first start', 'settled', 'MB'],
+  [`idle RSS, settled (${settledMs / 1000} s after ready)`, 'restart', 'settled', 'MB'],
   ['peak RSS (VmHWM)', 'first start', 'peak', 'MB'],
   ['peak RSS (VmHWM)', 'restart', 'peak', 'MB'],
 ];

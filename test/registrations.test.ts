@@ -39,6 +39,9 @@ describe('registrations (seed 000 §3.1, §5.1)', () => {
     assert.equal(reg.status, 'registered');
     assert.equal(reg.timeSlotId, slotId);
     assert.equal(reg.slot.targetLanguageCode, 'es');
+    // The answer is built from what the registration wrote: it is what a read gives back.
+    const read = await t.app.inject({ method: 'GET', url: `/api/registrations/${reg.id}`, headers: u.headers });
+    assert.deepEqual(read.json(), reg);
     const again = await register(u, slotId);
     assert.equal(again.statusCode, 409);
     assert.equal(again.json().error.code, 'ALREADY_REGISTERED');
@@ -85,6 +88,15 @@ describe('registrations (seed 000 §3.1, §5.1)', () => {
     // Cancelling frees a place.
     assert.equal((await cancel(u, regs[0].id)).statusCode, 200);
     assert.equal((await register(u, ids[3])).statusCode, 201);
+  });
+
+  test('a registration whose slot has ended no longer counts toward the 3', async () => {
+    const u = await t.user('Veteran');
+    for (const id of [await slot(), await slot(), await slot()]) assert.equal((await register(u, id)).statusCode, 201);
+    const later = await slot({ inMinutes: 240 });
+    assert.equal((await register(u, later)).json().error.code, 'TOO_MANY_REGISTRATIONS');
+    t.clock.advance(90 * 60_000); // the three 30-minute slots starting in 60 min have ended
+    assert.equal((await register(u, later)).statusCode, 201);
   });
 
   test('cancel until RULES_CANCELLATION_CUTOFF (15 min), only my own, then register again', async () => {

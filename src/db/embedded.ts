@@ -11,9 +11,14 @@ import * as schema from './schema.ts';
 /**
  * PostgreSQL settings of the embedded database (issue 14). PGlite's default of 128 MB of shared
  * buffers is sized for a server; one small deployment's working set fits in 16 MB, and the
- * process idles at about 190 MB instead of 290 MB.
+ * process idles at about 190 MB instead of 290 MB. `wal_init_zero=off`: a new WAL segment is not
+ * first filled with 16 MB of zeros through PGlite's file system (a matchmaking sweep of 100,000
+ * registrations writes several; about 10 % of its time, BENCHMARKS.md "Matchmaking"). Commits are
+ * still synced as before; what changes is that the disk space of a segment is no longer reserved
+ * when it is created, so on a full disk PostgreSQL fails at a WAL write (and recovers on restart)
+ * instead of at the segment's creation.
  */
-export const EMBEDDED_SETTINGS = ['-c', 'shared_buffers=16MB'];
+export const EMBEDDED_SETTINGS = ['-c', 'shared_buffers=16MB', '-c', 'wal_init_zero=off'];
 
 /**
  * A migrated, empty in-memory database as a tar, made once per process: in-memory databases

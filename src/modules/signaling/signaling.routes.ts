@@ -79,6 +79,8 @@ export async function signalingRoutes(
     '/ws/signaling',
     {
       websocket: true,
+      // ws writes the 101 answer itself: helmet's headers would be computed for nothing (issue 14).
+      helmet: false,
       // Documents the query; failures are turned into close codes by `admit`, not into HTTP 400s.
       schema: { querystring: SignalingQuery },
       attachValidation: true,
