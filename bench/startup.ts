@@ -7,9 +7,9 @@
  * Start-up is spawn → first `/readyz` 200; idle RSS is VmRSS of the service's process (every
  * thread, a PGlite worker included) IDLE seconds after that and again SETTLED seconds after it
  * (by then V8's memory reducer has run: with no request for some seconds it collects and gives
- * back the young generation and the pages start-up left; the jobs still run every 5 s); peak is VmHWM. Rounds interleave the
- * two entries; figures are medians. Embedded defaults (no DATABASE_URL, jobs on, development auth)
- * unless DATABASE_URL is set.
+ * back the young generation and the pages start-up left; the jobs still run every 5 s); peak is
+ * VmHWM. Rounds interleave the two entries; figures are medians. Embedded defaults (no
+ * DATABASE_URL, jobs on, development auth) unless DATABASE_URL is set.
  *
  *   npm run bench:startup
  * Options: ROUNDS (3), IDLE seconds (5), SETTLED seconds (30), FORCE_BUILD=1 rebuilds dist/ first.
