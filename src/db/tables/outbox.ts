@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { ts, xid8 } from './columns.ts';
 
 /**
@@ -26,8 +26,10 @@ export const outboxEvents = pgTable(
     data: jsonb('data').notNull(),
     publishedAt: ts('published_at'),
   },
+  // No unique index on `id`: ids are random UUIDs made at write time (outbox.service toRow) and
+  // nothing looks an event up by id; the index cost every event write (matchmaking writes
+  // 100,000 in one sweep, issue 14).
   (t) => [
-    uniqueIndex('outbox_events_id_uq').on(t.id),
     index('outbox_events_unpublished_idx').on(t.txId, t.seq).where(sql`published_at is null`),
     index('outbox_events_tx_seq_idx').on(t.txId, t.seq),
     index('outbox_events_key_idx').on(t.key),

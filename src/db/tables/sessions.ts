@@ -76,8 +76,9 @@ export const participants = pgTable(
   },
   (t) => [
     // No separate index on session_id: the unique (session_id, user_id) index serves lookups by
-    // session, and one index fewer makes matchmaking's bulk insert cheaper (issue 14).
-    index('participants_user_status_idx').on(t.userId, t.status),
+    // session, and one index fewer makes matchmaking's bulk insert cheaper (issue 14). Lookups by
+    // user go through (user_id, created_at); no query filters a user's rows by status, and with
+    // status out of every index a join's status change can be a heap-only (HOT) update.
     index('participants_user_created_idx').on(t.userId, t.createdAt),
     uniqueIndex('participants_session_user_uq').on(t.sessionId, t.userId),
   ],

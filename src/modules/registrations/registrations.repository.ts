@@ -4,6 +4,8 @@ import { lockKey, rowsOf } from '../../db/locks.ts';
 import { registrations, timeSlots } from '../../db/schema.ts';
 
 export type RegistrationRow = typeof registrations.$inferSelect;
+/** What matchmaking reads of a `registered` registration: no more, since it reads 100,000 in one sweep (issue 14). */
+export type MatchableRegistration = Pick<RegistrationRow, 'id' | 'timeSlotId' | 'userId' | 'displayName'>;
 
 /** A registration with the slot fields clients show next to it. */
 export interface RegistrationWithSlot extends RegistrationRow {
@@ -95,10 +97,10 @@ export const registrationsRepository = {
   },
 
   /** `registered` registrations of some slots, per slot oldest first (first registered, first matched). */
-  async listRegisteredForSlots(db: Executor, slotIds: string[]): Promise<RegistrationRow[]> {
+  async listRegisteredForSlots(db: Executor, slotIds: string[]): Promise<MatchableRegistration[]> {
     if (slotIds.length === 0) return [];
     return db
-      .select()
+      .select({ id: registrations.id, timeSlotId: registrations.timeSlotId, userId: registrations.userId, displayName: registrations.displayName })
       .from(registrations)
       .where(and(inArray(registrations.timeSlotId, slotIds), eq(registrations.status, 'registered')))
       .orderBy(registrations.timeSlotId, registrations.registeredAt, registrations.seq);

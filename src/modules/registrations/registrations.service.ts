@@ -15,7 +15,7 @@ import {
   registrationUnmatched,
   type RegistrationFacts,
 } from './registrations.events.ts';
-import { registrationsRepository, type RegistrationRow, type RegistrationWithSlot } from './registrations.repository.ts';
+import { registrationsRepository, type MatchableRegistration, type RegistrationWithSlot } from './registrations.repository.ts';
 
 /** The slot fields the matchmaking events carry. */
 export type SlotFacts = RegistrationFacts['slot'] & { id: string };
@@ -171,7 +171,7 @@ export class RegistrationsService {
   }
 
   /** `registered` registrations of some slots, per slot in registration order (matchmaking input). */
-  listRegisteredForSlots(tx: Executor, slotIds: string[]): Promise<RegistrationRow[]> {
+  listRegisteredForSlots(tx: Executor, slotIds: string[]): Promise<MatchableRegistration[]> {
     return registrationsRepository.listRegisteredForSlots(tx, slotIds);
   }
 
@@ -179,7 +179,7 @@ export class RegistrationsService {
    * Records the session matchmaking placed each registration in, with `registration.matched` for
    * each (seed 000 §5.2 d "Notifier les participants de leur session"), in matchmaking's transaction.
    */
-  async assignSessions(tx: Executor, slots: readonly SlotFacts[], assignments: { registration: RegistrationRow; sessionId: string }[], now: Date): Promise<void> {
+  async assignSessions(tx: Executor, slots: readonly SlotFacts[], assignments: { registration: MatchableRegistration; sessionId: string }[], now: Date): Promise<void> {
     const slotOf = new Map(slots.map((slot) => [slot.id, slot]));
     await registrationsRepository.assignSessions(
       tx,
@@ -193,7 +193,7 @@ export class RegistrationsService {
   }
 
   /** Records why matchmaking formed no session for these registrations (seed 000 §5.2 c), with `registration.unmatched`. */
-  async markUnmatched(tx: Executor, slots: readonly SlotFacts[], unmatched: readonly RegistrationRow[], reason: string, now: Date): Promise<void> {
+  async markUnmatched(tx: Executor, slots: readonly SlotFacts[], unmatched: readonly MatchableRegistration[], reason: string, now: Date): Promise<void> {
     const slotOf = new Map(slots.map((slot) => [slot.id, slot]));
     await registrationsRepository.markUnmatched(tx, unmatched.map((r) => r.id), reason);
     await this.outbox.recordMany(tx, unmatched.map((r) => registrationUnmatched({ ...r, slot: slotOf.get(r.timeSlotId)! }, reason, now)));
