@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { fingerprintOf, type IdempotencyHold, type IdempotencyService } from '../modules/idempotency/idempotency.service.ts';
+import type { Executor } from '../db/client.ts';
 import { currentUser } from './auth.ts';
 import { ErrorBody } from './schemas.ts';
 
@@ -12,11 +13,28 @@ export const IdempotencyKeyHeaders = Type.Object({
 /** Error statuses an idempotent route adds: 422 for a key reused with another request. */
 export const idempotencyResponses = { 422: ErrorBody };
 
+/** Stores a route's answer `view` for the request's key, inside the work's transaction `tx`. */
+export type StoreAnswer<T> = (tx: Executor, view: T) => Promise<void>;
+
 /** Route-level hooks that make a route idempotent under `Idempotency-Key` (route options `preHandler`, `onSend`). */
 export interface IdempotencyHooks {
   preHandler(request: FastifyRequest, reply: FastifyReply): Promise<unknown>;
   onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown>;
+  /**
+   * For a handler whose service does its work in one transaction and knows the answer before it
+   * commits: a function the service calls in that transaction, which serializes `view` as the
+   * route answers `status` and stores it for the key. The work and its answer commit together
+   * (no key left pending by a crash after the work), and the answer costs no statement of its
+   * own (issue 14: the key's separate statements took about a third of registration throughput).
+   * Undefined when the request has no key. The handler then answers with `send`.
+   */
+  answerInTransaction<T>(request: FastifyRequest, reply: FastifyReply, status: number): StoreAnswer<T> | undefined;
+  /** Sends `view` with `status`: as the bytes stored by `answerInTransaction` when it ran, so a replay is identical. */
+  send(request: FastifyRequest, reply: FastifyReply, status: number, view: unknown): FastifyReply;
 }
+
+/** What Fastify sends for a serialized JSON answer. */
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
  * The hooks of an idempotent route (issue 13). They run after authentication (route hooks follow
@@ -26,7 +44,26 @@ export interface IdempotencyHooks {
  */
 export function idempotencyHooks(service: IdempotencyService, logger: FastifyBaseLogger): IdempotencyHooks {
   const holds = new WeakMap<FastifyRequest, IdempotencyHold>();
+  // Answers stored in the work's transaction; they count only if the request answers with that
+  // status (a rollback after storing ends in an error answer, which `onSend` handles as usual).
+  const storedInTx = new WeakMap<FastifyRequest, { status: number; body: string }>();
   return {
+    answerInTransaction<T>(request: FastifyRequest, reply: FastifyReply, status: number): StoreAnswer<T> | undefined {
+      const hold = holds.get(request);
+      if (!hold) return undefined;
+      return async (tx, view) => {
+        // The route's response schema for `status`: the same bytes Fastify would send.
+        const body = reply.code(status).serialize(view);
+        if (typeof body !== 'string') return; // not JSON text: `onSend` stores it afterwards
+        await service.complete(hold, { status, body, type: JSON_TYPE }, tx);
+        storedInTx.set(request, { status, body });
+      };
+    },
+    send(request, reply, status, view) {
+      const stored = storedInTx.get(request);
+      if (stored && stored.status === status) return reply.code(status).header('content-type', JSON_TYPE).send(stored.body);
+      return reply.code(status).send(view);
+    },
     async preHandler(request, reply) {
       const key = request.headers['idempotency-key'];
       if (typeof key !== 'string') return;
@@ -45,6 +82,9 @@ export function idempotencyHooks(service: IdempotencyService, logger: FastifyBas
       const hold = holds.get(request);
       if (!hold) return payload;
       holds.delete(request);
+      const stored = storedInTx.get(request);
+      storedInTx.delete(request);
+      if (stored && stored.status === reply.statusCode) return payload;
       try {
         const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : null;
         const type = reply.getHeader('content-type');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import { rowsOf } from '../../src/db/locks.ts';
 import { sessions } from '../../src/db/schema.ts';
 import { outboxSettled } from '../helpers/database.ts';
 import { createTestApp, type TestApp, type TestUser } from '../helpers/harness.ts';
@@ -41,7 +42,7 @@ describe('Idempotency-Key on creating POSTs', () => {
     if (key !== null) headers['idempotency-key'] = key;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(`${base}${path}`, { method: 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    return { status: res.status, body: await res.text(), replayed: res.headers.get('idempotent-replayed') === 'true', retryAfter: res.headers.get('retry-after') };
+    return { status: res.status, body: await res.text(), replayed: res.headers.get('idempotent-replayed') === 'true', retryAfter: res.headers.get('retry-after'), type: res.headers.get('content-type') };
   };
   const mine = async (u: TestUser) => (await t.app.inject({ method: 'GET', url: '/api/registrations', headers: u.headers })).json().items as { id: string }[];
 
@@ -61,6 +62,23 @@ describe('Idempotency-Key on creating POSTs', () => {
     assert.equal(created.length, 1);
     // Without a key, a second POST is a new request: the domain's own answer.
     assert.equal((await post(u, `/api/slots/${slotId}/registrations`, null)).status, 409);
+  });
+
+  test('a registration and its stored answer commit in one transaction; the replay is the same bytes', async () => {
+    const u = await t.user('Idem Same Tx');
+    const slotId = await slot();
+    const first = await post(u, `/api/slots/${slotId}/registrations`, 'same-tx-key');
+    assert.equal(first.status, 201);
+    // xmin: the transaction that wrote each row's current version.
+    const [key] = rowsOf<{ x: string; state: string; body: string }>(
+      await t.database.db.execute(sql`select xmin::text as x, state, response_body as body from idempotency_keys where user_id = ${u.id} and key = 'same-tx-key'`),
+    );
+    const [registration] = rowsOf<{ x: string }>(await t.database.db.execute(sql`select xmin::text as x from registrations where id = ${JSON.parse(first.body).id}`));
+    assert.equal(key.state, 'done');
+    assert.equal(key.body, first.body, 'the stored answer is the bytes sent');
+    assert.equal(key.x, registration.x, 'the answer was stored by the registration\'s transaction');
+    const again = await post(u, `/api/slots/${slotId}/registrations`, 'same-tx-key');
+    assert.deepEqual({ status: again.status, body: again.body, replayed: again.replayed, type: again.type }, { status: 201, body: first.body, replayed: true, type: first.type });
   });
 
   test('20 concurrent retries of one private session: one session, the same invite code for all', async () => {

@@ -37,9 +37,10 @@ const POLL_MS = 25;
  * still running; the same key with another request is refused. Keys belong to a user and expire
  * after `ttlMs`. Answers 5xx and 429 are not stored: the key is released and a retry runs anew.
  *
- * Not atomic with the work itself: if the process dies after the work committed and before the
- * answer was stored, a retry after `pendingTimeoutMs` runs the request again (and meets the
- * domain's own rules, such as one registration per user and slot).
+ * Where the route stores the answer in the work's own transaction (registrations), the two commit
+ * together. Elsewhere (private sessions, whose answer is read after the commit) it is stored
+ * afterwards: if the process dies between the two, a retry after `pendingTimeoutMs` runs the
+ * request again (and meets the domain's own rules, such as the limit of active sessions per host).
  */
 export class IdempotencyService {
   constructor(
@@ -81,10 +82,13 @@ export class IdempotencyService {
   /**
    * The request holding the key answered: stored for replay, unless it is an answer a retry may
    * change (5xx, 429), in which case the key is released.
+   * @param db where: by default a statement of its own; the work's transaction when the answer is
+   *   known before it commits (`answerInTransaction` in src/http/idempotency.ts), so that the work
+   *   and its answer commit together.
    */
-  async complete(hold: IdempotencyHold, answer: { status: number; body: string; type: string | null }): Promise<void> {
-    if (answer.status >= 500 || answer.status === 429) await repo.release(this.db, hold.userId, hold.key, hold.owner);
-    else await repo.complete(this.db, hold.userId, hold.key, hold.owner, answer);
+  async complete(hold: IdempotencyHold, answer: { status: number; body: string; type: string | null }, db: Executor = this.db): Promise<void> {
+    if (answer.status >= 500 || answer.status === 429) await repo.release(db, hold.userId, hold.key, hold.owner);
+    else await repo.complete(db, hold.userId, hold.key, hold.owner, answer);
   }
 
   /** The request holding the key ended without an answer to store (its body was not text). */

@@ -26,8 +26,8 @@ export async function registrationsRoutes(app: FastifyInstance, deps: { registra
       onSend: idempotent.onSend,
     },
     async (request, reply) => {
-      const registration = await deps.registrations.register(currentUser(request), request.params.id, deps.clock.now());
-      return reply.status(201).send(registration);
+      const registration = await deps.registrations.register(currentUser(request), request.params.id, deps.clock.now(), idempotent.answerInTransaction(request, reply, 201));
+      return idempotent.send(request, reply, 201, registration);
     },
   );
   r.delete(

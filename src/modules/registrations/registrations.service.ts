@@ -67,10 +67,12 @@ export class RegistrationsService {
 
   /**
    * Registers the caller to a slot.
+   * @param beforeCommit called with the answer inside the registration's transaction, last (the
+   *   route stores it for an `Idempotency-Key`); what it throws rolls the registration back.
    * @throws AppError not_found/SLOT_NOT_FOUND, conflict/SLOT_INACTIVE, conflict/REGISTRATION_CLOSED,
    *   conflict/ALREADY_REGISTERED, limit_reached/TOO_MANY_REGISTRATIONS, conflict/SLOT_FULL.
    */
-  async register(user: AuthUser, slotId: string, now: Date): Promise<RegistrationView> {
+  async register(user: AuthUser, slotId: string, now: Date, beforeCommit?: (tx: Executor, view: RegistrationView) => Promise<void>): Promise<RegistrationView> {
     const id = crypto.randomUUID();
     const created = await this.db.transaction(async (tx) => {
       await registrationsRepository.lockUser(tx, user.id);
@@ -97,10 +99,12 @@ export class RegistrationsService {
       };
       await registrationsRepository.insert(tx, row);
       await this.outbox.record(tx, registrationCreated({ id, userId: user.id, timeSlotId: slotId, slot }, now));
-      return { ...row, slot };
+      // The answer is built from what the transaction wrote and the slot it locked: no read after commit.
+      const view = toView({ ...row, slot });
+      await beforeCommit?.(tx, view);
+      return view;
     });
-    // The answer is built from what the transaction wrote and the slot it locked: no read after commit.
-    return toView(created);
+    return created;
   }
 
   /**
