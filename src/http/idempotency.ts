@@ -23,10 +23,9 @@ export interface IdempotencyHooks {
   /**
    * For a handler whose service does its work in one transaction and knows the answer before it
    * commits: a function the service calls in that transaction, which serializes `view` as the
-   * route answers `status` and stores it for the key. The work and its answer commit together
-   * (no key left pending by a crash after the work), and the answer costs no statement of its
-   * own (issue 14: the key's separate statements took about a third of registration throughput).
-   * Undefined when the request has no key. The handler then answers with `send`.
+   * route answers `status` and stores it for the key. The work and its answer commit together:
+   * no key is left pending by a crash after the work, and the answer needs no transaction of its
+   * own. Undefined when the request has no key. The handler then answers with `send`.
    */
   answerInTransaction<T>(request: FastifyRequest, reply: FastifyReply, status: number): StoreAnswer<T> | undefined;
   /** Sends `view` with `status`: as the bytes stored by `answerInTransaction` when it ran, so a replay is identical. */
