@@ -28,8 +28,16 @@ if (files.length === 0) {
 // Browser tests run one file at a time, after the others: each drives several Chromium pages
 // with live media, and two such files side by side on a 2-core machine starve each other.
 const isBrowser = (f) => path.resolve(f).startsWith(path.resolve('test/browser') + path.sep);
+// TEST_CONCURRENCY (default 2) sets how many of the other files run at once: .ci/run gives 1 on
+// Node 24, where PGlite's WebAssembly starting in two processes at once can crash one of them
+// (SIGSEGV, nodejs/node#64500, electric-sql/pglite#1053; seen once here, 2026-12-03).
+const concurrency = Number(process.env.TEST_CONCURRENCY ?? 2);
+if (!Number.isInteger(concurrency) || concurrency < 1) {
+  console.error(`TEST_CONCURRENCY must be a positive integer, not ${process.env.TEST_CONCURRENCY}`);
+  process.exit(1);
+}
 const runs = [
-  { files: files.filter((f) => !isBrowser(f)), concurrency: 2 },
+  { files: files.filter((f) => !isBrowser(f)), concurrency },
   { files: files.filter(isBrowser), concurrency: 1 },
 ].filter((r) => r.files.length > 0);
 let status = 0;
