@@ -30,7 +30,8 @@ if (files.length === 0) {
 const isBrowser = (f) => path.resolve(f).startsWith(path.resolve('test/browser') + path.sep);
 // TEST_CONCURRENCY (default 2) sets how many of the other files run at once: .ci/run gives 1 on
 // Node 24, where PGlite's WebAssembly starting in two processes at once can crash one of them
-// (SIGSEGV, nodejs/node#64500, electric-sql/pglite#1053; seen once here, 2026-12-03).
+// (SIGSEGV, nodejs/node#64500, electric-sql/pglite#1053). What looked like it was seen here once
+// (2026-12-03): a file ended without a word after its first suite had passed.
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? 2);
 if (!Number.isInteger(concurrency) || concurrency < 1) {
   console.error(`TEST_CONCURRENCY must be a positive integer, not ${process.env.TEST_CONCURRENCY}`);
