@@ -51,6 +51,9 @@ describe('matchmaking (seed 000 §5.2)', () => {
     const counts = new Map<string, number>();
     for (const id of sessionIds) counts.set(id, (counts.get(id) ?? 0) + 1);
     assert.deepEqual([...counts.values()].sort(), [5, 5]);
+    // First registered, first matched: the first five share a session, the last five the other.
+    assert.equal(new Set(sessionIds.slice(0, 5)).size, 1);
+    assert.equal(new Set(sessionIds.slice(5)).size, 1);
     // The first matched member hosts; everyone is a waiting participant of a public session.
     const session = (await t.app.inject({ method: 'GET', url: `/api/sessions/${sessionIds[0]}`, headers: users[0].headers })).json();
     assert.equal(session.type, 'public');

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { CloudEvent as SdkCloudEvent } from 'cloudevents';
 import { Value } from 'typebox/value';
 import type { CloudEvent } from '../../src/modules/outbox/cloud-event.ts';
+import { registrationMatched } from '../../src/modules/registrations/registrations.events.ts';
 import { createTestApp, type TestApp, type TestUser } from '../helpers/harness.ts';
 import { openTestDatabase, outboxSettled, postgresServerUrl } from '../helpers/database.ts';
 
@@ -67,6 +68,12 @@ describe('registration events', () => {
     for (const e of matched) {
       assert.equal(e.data.sessionId, sessionId);
       assert.equal(e.data.joinOpensAt, new Date(s.startTime.getTime() - t.config.rules.joinWindowMs).toISOString());
+      // Matchmaking builds these in SQL (issue 14); they must be what the module's builder makes.
+      const reg = e.subject === again.id ? { id: again.id, userId: ana.id } : { id: benReg.id, userId: ben.id };
+      const slotFacts = { startTime: s.startTime, durationMinutes: 30, targetLanguageCode: 'fr', level: 'B1' };
+      const expected = registrationMatched({ ...reg, timeSlotId: s.id, slot: slotFacts }, sessionId, t.config.rules.joinWindowMs, t.clock.now());
+      assert.deepEqual(e.data, expected.data);
+      assert.deepEqual([e.partitionkey, e.subject, e.source, e.time], [expected.key, expected.subject, '/conversation-service', t.clock.now().toISOString()]);
     }
     assert.deepEqual(of('registration.unmatched').map((e) => [e.subject, e.data.reason]), [[cydReg.id, 'NOT_ENOUGH_PARTICIPANTS']]);
     const reminders = of('registration.reminder');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import { groupByKey, splitIntoGroups } from '../../src/modules/matchmaking/grouping.ts';
+import { groupSizes } from '../../src/modules/matchmaking/grouping.ts';
 import { localTimeOf, occurrencesBetween } from '../../src/modules/slots/slot-generation.ts';
 import { ManualClock, systemClock } from '../../src/shared/clock.ts';
 import { formatDuration, parseDuration } from '../../src/shared/duration.ts';
@@ -87,8 +87,8 @@ describe('recurring slots keep their local time (seed 000 §2.1)', () => {
 });
 
 describe('matchmaking groups (seed 000 §5.2)', () => {
-  const sizes = (n: number, min = 2) => splitIntoGroups(Array.from({ length: n }, (_, i) => i), { minSize: min, maxSize: 8 }).groups.map((g) => g.length);
-  test('balanced sizes of at most 8', () => {
+  const sizes = (n: number, min = 2) => groupSizes(n, { minSize: min, maxSize: 8 });
+  test('balanced sizes of at most 8, larger first', () => {
     assert.deepEqual(sizes(10), [5, 5]);
     assert.deepEqual(sizes(8), [8]);
     assert.deepEqual(sizes(9), [5, 4]);
@@ -97,24 +97,17 @@ describe('matchmaking groups (seed 000 §5.2)', () => {
     assert.deepEqual(sizes(2), [2]);
   });
   test('a lone registrant, or fewer than the minimum, gets no session', () => {
-    assert.deepEqual(splitIntoGroups(['a'], { minSize: 2, maxSize: 8 }), { groups: [], leftOut: ['a'] });
+    assert.deepEqual(sizes(1), []);
+    assert.deepEqual(sizes(0), []);
     assert.deepEqual(sizes(3, 4), []);
-  });
-  test('keeps order: the first registrant leads the first group', () => {
-    const { groups } = splitIntoGroups(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'], { minSize: 2, maxSize: 8 });
-    assert.deepEqual(groups[0], ['a', 'b', 'c', 'd', 'e']);
-  });
-  test('groups by language and level', () => {
-    const byKey = groupByKey([{ k: 'en:B1' }, { k: 'fr:A2' }, { k: 'en:B1' }], (m) => m.k);
-    assert.equal(byKey.get('en:B1')?.length, 2);
-    assert.equal(byKey.get('fr:A2')?.length, 1);
+    assert.deepEqual(sizes(1, 1), [], 'a session needs two people whatever the slot says');
   });
   test('every member is placed exactly once for any n', () => {
     for (let n = 2; n <= 100; n++) {
-      const { groups } = splitIntoGroups(Array.from({ length: n }, (_, i) => i), { minSize: 2, maxSize: 8 });
-      assert.equal(groups.flat().length, n);
-      const min = Math.min(...groups.map((g) => g.length));
-      const max = Math.max(...groups.map((g) => g.length));
+      const groups = sizes(n);
+      assert.equal(groups.reduce((a, b) => a + b, 0), n);
+      const min = Math.min(...groups);
+      const max = Math.max(...groups);
       assert.ok(max <= 8 && min >= 2 && max - min <= 1, `n=${n}`);
     }
   });

@@ -1,8 +1,9 @@
+import crypto from 'node:crypto';
 import type { Executor } from '../../db/client.ts';
-import type { RegistrationsService } from '../registrations/registrations.service.ts';
-import type { SessionsService } from '../sessions/sessions.service.ts';
+import type { GroupRange, RegistrationsService } from '../registrations/registrations.service.ts';
+import type { PlannedSlotSession, SessionsService } from '../sessions/sessions.service.ts';
 import { MAX_SESSION_SIZE, type SlotsService } from '../slots/slots.service.ts';
-import { groupByKey, splitIntoGroups } from './grouping.ts';
+import { groupSizes } from './grouping.ts';
 
 /** Recorded on registrations that matchmaking could not place (seed 000 §5.2 c). */
 export const NOT_ENOUGH_PARTICIPANTS = 'NOT_ENOUGH_PARTICIPANTS';
@@ -19,6 +20,12 @@ export interface MatchmakingResult {
  * by language and level and split into balanced sessions of 2..8. Each slot is claimed with
  * `FOR UPDATE SKIP LOCKED` and marked matched in the same transaction, so the job is idempotent
  * and two instances never match a slot twice.
+ *
+ * The registrations stay in the database (issue 14: a sweep places 100,000): the registrations
+ * module ranks them per slot and says how many each slot has; the sizes of the groups are
+ * decided here (`groupSizes`) and sent back as rank ranges, from which the sessions, their
+ * participants, the registrations' session and the `registration.matched` events are written by
+ * one statement each.
  */
 export class MatchmakingService {
   constructor(
@@ -30,8 +37,7 @@ export class MatchmakingService {
 
   /**
    * Matches every slot whose registration closed by `now` (`startTime - RULES_REGISTRATION_CUTOFF`),
-   * `batchSize` slots per transaction with a handful of set-wise statements per batch.
-   * Inactive slots are marked processed without sessions.
+   * `batchSize` slots per transaction. Inactive slots are marked processed without sessions.
    */
   async run(now: Date, batchSize = 100): Promise<MatchmakingResult> {
     const result: MatchmakingResult = { slotsProcessed: 0, sessionsCreated: 0, unmatched: 0 };
@@ -39,35 +45,32 @@ export class MatchmakingService {
       const processed = await this.db.transaction(async (tx) => {
         const claimed = await this.slots.claimSlotsToMatch(tx, now, batchSize);
         const active = claimed.filter((slot) => slot.isActive);
-        const registered = await this.registrations.listRegisteredForSlots(tx, active.map((slot) => slot.id));
-        const bySlot = groupByKey(registered, (r) => r.timeSlotId);
-        const plans = active.flatMap((slot) => {
-          // Registrations of a slot share its language and level today; grouping by key keeps the
-          // rule explicit should registrations ever carry their own level.
-          const byLevel = groupByKey(bySlot.get(slot.id) ?? [], () => `${slot.targetLanguageCode}:${slot.level}`);
-          return [...byLevel.values()].map((members) => ({
-            slot,
-            ...splitIntoGroups(members, { minSize: slot.minParticipants, maxSize: MAX_SESSION_SIZE }),
-          }));
-        });
-        const sessionIds = await this.sessions.createSlotSessions(
-          tx,
-          plans.map(({ slot, groups }) => ({
-            slot,
-            groups: groups.map((g) => g.map((r) => ({ registrationId: r.id, userId: r.userId, displayName: r.displayName }))),
-          })),
-          now,
-        );
-        await this.registrations.assignSessions(
-          tx,
-          active,
-          plans.flatMap(({ groups }, p) => groups.flatMap((g, i) => g.map((registration) => ({ registration, sessionId: sessionIds[p][i] })))),
-          now,
-        );
-        const leftOut = plans.flatMap(({ leftOut }) => leftOut);
+        // A slot has one language and one level (seed 000 §5.2 a), so its registrations are one pool.
+        const counts = active.length ? await this.registrations.stageForMatching(tx, active.map((slot) => slot.id)) : new Map<string, number>();
+        const planned: PlannedSlotSession[] = [];
+        const ranges: GroupRange[] = [];
+        const tooFew: string[] = [];
+        for (const slot of active) {
+          const count = counts.get(slot.id) ?? 0;
+          const sizes = groupSizes(count, { minSize: slot.minParticipants, maxSize: MAX_SESSION_SIZE });
+          if (sizes.length === 0 && count > 0) tooFew.push(slot.id);
+          let firstRank = 0;
+          for (const size of sizes) {
+            const id = crypto.randomUUID();
+            planned.push({ id, slot, size });
+            ranges.push({ timeSlotId: slot.id, sessionId: id, firstRank, size });
+            firstRank += size;
+          }
+        }
+        if (planned.length) {
+          const placements = await this.registrations.place(tx, ranges);
+          await this.sessions.createSlotSessions(tx, planned, placements, now);
+          await this.registrations.assignSessions(tx, [...new Set(ranges.map((r) => r.timeSlotId))], placements, now);
+        }
+        const leftOut = tooFew.length ? await this.registrations.listRegisteredForSlots(tx, tooFew) : [];
         await this.registrations.markUnmatched(tx, active, leftOut, NOT_ENOUGH_PARTICIPANTS, now);
         await this.slots.markMatched(tx, claimed.map((slot) => slot.id), now);
-        result.sessionsCreated += plans.reduce((n, p) => n + p.groups.length, 0);
+        result.sessionsCreated += planned.length;
         result.unmatched += leftOut.length;
         return claimed.length;
       });

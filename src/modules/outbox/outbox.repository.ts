@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { outboxEvents, outboxSinkKeys } from '../../db/schema.ts';
 
@@ -34,6 +34,17 @@ export const outboxRepository = {
                       as (id text, type text, source text, subject text, time timestamptz, key text, data jsonb))
            with ordinality as u(id, type, source, subject, time, key, data, n)
       order by n`);
+  },
+
+  /**
+   * Inserts the rows `query` selects (columns `type`, `subject`, `key`, `time`, `data`), in its
+   * order, each with a new random id and `source`: for events made from rows already in the
+   * database, which need not cross into JavaScript (matchmaking's 100,000, issue 14).
+   */
+  async insertSelected(db: Executor, source: string, query: SQL): Promise<void> {
+    await db.execute(sql`
+      insert into outbox_events (id, type, source, subject, time, key, data)
+      select gen_random_uuid()::text, q.type, ${source}, q.subject, q.time, q.key, q.data from (${query}) q`);
   },
 
   /**

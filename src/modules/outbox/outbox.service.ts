@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { AppError } from '../../shared/errors.ts';
 import { requireAdmin, type AuthUser } from '../auth/auth.service.ts';
@@ -39,6 +40,15 @@ export class OutboxService {
   /** Writes several events in `tx`, in order, with one statement (bulk state changes: matchmaking, reminders). */
   async recordMany(tx: Executor, events: readonly OutboxEvent[]): Promise<void> {
     await outboxRepository.insertMany(tx, events.map(toRow));
+  }
+
+  /**
+   * Writes the events `query` selects in `tx`, in its order, with one statement: for events made
+   * from many rows already in the database (matchmaking). `query` yields `type`, `subject`, `key`
+   * (text), `time` (timestamptz) and `data` (jsonb) as `record` would write them.
+   */
+  async recordSelected(tx: Executor, query: SQL): Promise<void> {
+    await outboxRepository.insertSelected(tx, EVENT_SOURCE, query);
   }
 
   /**

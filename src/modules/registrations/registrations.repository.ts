@@ -106,22 +106,6 @@ export const registrationsRepository = {
       .orderBy(registrations.timeSlotId, registrations.registeredAt, registrations.seq);
   },
 
-
-  /**
-   * Sets each registration's session in one statement (two array parameters, not one per row).
-   * The slot filter keeps the plan on the slot index even without table statistics (PGlite).
-   */
-  async assignSessions(db: Executor, slotIds: string[], assignments: { registrationId: string; sessionId: string }[]): Promise<void> {
-    if (assignments.length === 0) return;
-    const ids = assignments.map((a) => a.registrationId);
-    const sessionIds = assignments.map((a) => a.sessionId);
-    await db.execute(
-      sql`update registrations set session_id = v.session_id, unmatched_reason = null
-          from unnest(${sql.param(ids)}::text[], ${sql.param(sessionIds)}::text[]) as v(id, session_id)
-          where registrations.time_slot_id = any(${sql.param(slotIds)}::text[]) and registrations.id = v.id`,
-    );
-  },
-
   /**
    * A user's registrations whose slot overlaps `[from, to)`, by start, with the slot's time and
    * zone (calendars); cancelled ones only when asked.

@@ -10,12 +10,14 @@ import { RegistrationErrors } from './registrations.errors.ts';
 import {
   registrationCancelled,
   registrationCreated,
-  registrationMatched,
   registrationReminder,
   registrationUnmatched,
   type RegistrationFacts,
 } from './registrations.events.ts';
+import { placementsRepository, type GroupRange, type Placements } from './placements.repository.ts';
 import { registrationsRepository, type MatchableRegistration, type RegistrationWithSlot } from './registrations.repository.ts';
+
+export type { GroupRange, Placements } from './placements.repository.ts';
 
 /** The slot fields the matchmaking events carry. */
 export type SlotFacts = RegistrationFacts['slot'] & { id: string };
@@ -174,26 +176,36 @@ export class RegistrationsService {
     }));
   }
 
-  /** `registered` registrations of some slots, per slot in registration order (matchmaking input). */
+  /** `registered` registrations of some slots, per slot in registration order (matchmaking's unmatched ones). */
   listRegisteredForSlots(tx: Executor, slotIds: string[]): Promise<MatchableRegistration[]> {
     return registrationsRepository.listRegisteredForSlots(tx, slotIds);
   }
 
   /**
-   * Records the session matchmaking placed each registration in, with `registration.matched` for
-   * each (seed 000 §5.2 d "Notifier les participants de leur session"), in matchmaking's transaction.
+   * Matchmaking's first step, in its transaction: ranks the `registered` registrations of
+   * `slotIds`, oldest first, where `placements` and `assignSessions` find them.
+   * @returns how many each slot has (slots with none are absent).
    */
-  async assignSessions(tx: Executor, slots: readonly SlotFacts[], assignments: { registration: MatchableRegistration; sessionId: string }[], now: Date): Promise<void> {
-    const slotOf = new Map(slots.map((slot) => [slot.id, slot]));
-    await registrationsRepository.assignSessions(
-      tx,
-      slots.map((slot) => slot.id),
-      assignments.map((a) => ({ registrationId: a.registration.id, sessionId: a.sessionId })),
-    );
-    await this.outbox.recordMany(
-      tx,
-      assignments.map(({ registration: r, sessionId }) => registrationMatched({ ...r, slot: slotOf.get(r.timeSlotId)! }, sessionId, this.rules.joinWindowMs, now)),
-    );
+  stageForMatching(tx: Executor, slotIds: readonly string[]): Promise<Map<string, number>> {
+    return placementsRepository.stage(tx, slotIds);
+  }
+
+  /**
+   * Places the staged registrations in the groups' rank ranges, in matchmaking's transaction.
+   * @returns a select of the placed registrations for the sessions module's writes (see `Placements`).
+   */
+  place(tx: Executor, groups: readonly GroupRange[]): Promise<Placements> {
+    return placementsRepository.place(tx, groups);
+  }
+
+  /**
+   * Records the session matchmaking placed each registration in, with `registration.matched` for
+   * each (seed 000 §5.2 d "Notifier les participants de leur session"), in matchmaking's
+   * transaction: two statements whatever the number (issue 14).
+   */
+  async assignSessions(tx: Executor, slotIds: readonly string[], placements: Placements, now: Date): Promise<void> {
+    await placementsRepository.assignSessions(tx, slotIds, placements);
+    await this.outbox.recordSelected(tx, placementsRepository.matchedEvents(placements, this.rules.joinWindowMs, now));
   }
 
   /** Records why matchmaking formed no session for these registrations (seed 000 §5.2 c), with `registration.unmatched`. */

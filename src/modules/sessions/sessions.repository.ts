@@ -37,34 +37,41 @@ export const sessionsRepository = {
   },
 
   /** Inserts many new `waiting` slot sessions with one array parameter per column (matchmaking). */
-  async insertSlotSessionsBulk(db: Executor, rows: SessionRow[]): Promise<void> {
+  /**
+   * Inserts matchmaking's sessions (array parameters, one per column), each hosted by the member
+   * `placements` puts at position 0 of it (see `createSlotSessions`).
+   */
+  async insertSlotSessionsBulk(db: Executor, rows: SessionRow[], placements: SQL): Promise<void> {
     if (rows.length === 0) return;
     const col = <K extends keyof SessionRow>(k: K) => sql.param(rows.map((r) => r[k]));
     const time = (k: 'scheduledStartAt' | 'scheduledEndAt' | 'createdAt' | 'updatedAt') => sql.param(rows.map((r) => r[k]?.toISOString() ?? null));
     await db.execute(sql`
       insert into sessions (id, type, time_slot_id, target_language_code, level, status, host_user_id, max_participants,
                             scheduled_start_at, scheduled_end_at, recording_enabled, created_at, updated_at)
-      select * from unnest(${col('id')}::text[], ${col('type')}::text[], ${col('timeSlotId')}::text[], ${col('targetLanguageCode')}::text[],
-                           ${col('level')}::text[], ${col('status')}::text[], ${col('hostUserId')}::text[], ${col('maxParticipants')}::int[],
-                           ${time('scheduledStartAt')}::timestamptz[], ${time('scheduledEndAt')}::timestamptz[],
-                           ${col('recordingEnabled')}::boolean[], ${time('createdAt')}::timestamptz[], ${time('updatedAt')}::timestamptz[])`);
+      select s.id, s.type, s.time_slot_id, s.target_language_code, s.level, s.status, p.user_id, s.max_participants,
+             s.scheduled_start_at, s.scheduled_end_at, s.recording_enabled, s.created_at, s.updated_at
+      from unnest(${col('id')}::text[], ${col('type')}::text[], ${col('timeSlotId')}::text[], ${col('targetLanguageCode')}::text[],
+                  ${col('level')}::text[], ${col('status')}::text[], ${col('maxParticipants')}::int[],
+                  ${time('scheduledStartAt')}::timestamptz[], ${time('scheduledEndAt')}::timestamptz[],
+                  ${col('recordingEnabled')}::boolean[], ${time('createdAt')}::timestamptz[], ${time('updatedAt')}::timestamptz[])
+           as s(id, type, time_slot_id, target_language_code, level, status, max_participants,
+                scheduled_start_at, scheduled_end_at, recording_enabled, created_at, updated_at)
+      join (${placements}) p on p.session_id = s.id and p.position = 0`);
   },
 
   /**
-   * Inserts many new (never connected) participants with one array parameter per column instead
-   * of one parameter per value: matchmaking inserts thousands in one sweep.
+   * Inserts every member of `placements` as a new (never connected, seed 002 AC3-AC4) participant
+   * of its session: `host` at position 0, the others `participant`; the other columns take their
+   * defaults (camera and microphone on, no recording consent), as `newParticipantRow` makes them.
+   * `createdAt` is `now` + position ms, which keeps the matching order for host hand-over.
    */
-  async insertNewParticipantsBulk(db: Executor, rows: ParticipantRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    const col = <K extends keyof ParticipantRow>(k: K) => sql.param(rows.map((r) => r[k]));
+  async insertPlacedParticipants(db: Executor, placements: SQL, now: Date): Promise<void> {
     await db.execute(sql`
-      insert into participants (id, session_id, user_id, display_name, registration_id, role, status, camera_enabled,
-                                mic_enabled, recording_consent, presence_seconds, speaking_time_ms, created_at)
-      select * from unnest(${col('id')}::text[], ${col('sessionId')}::text[], ${col('userId')}::text[], ${col('displayName')}::text[],
-                           ${col('registrationId')}::text[], ${col('role')}::text[], ${col('status')}::text[],
-                           ${col('cameraEnabled')}::boolean[], ${col('micEnabled')}::boolean[], ${col('recordingConsent')}::boolean[],
-                           ${col('presenceSeconds')}::int[], ${col('speakingTimeMs')}::int[],
-                           ${sql.param(rows.map((r) => r.createdAt.toISOString()))}::timestamptz[])`);
+      insert into participants (id, session_id, user_id, display_name, registration_id, role, status, created_at)
+      select gen_random_uuid()::text, p.session_id, p.user_id, p.display_name, p.registration_id,
+             case when p.position = 0 then 'host' else 'participant' end, 'waiting',
+             ${now.toISOString()}::timestamptz + p.position * interval '1 millisecond'
+      from (${placements}) p`);
   },
 
   async findById(db: Executor, id: string): Promise<SessionRow | undefined> {

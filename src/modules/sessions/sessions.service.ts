@@ -1,3 +1,4 @@
+import type { SQL } from 'drizzle-orm';
 import type { RuleSettings } from '../../config.ts';
 import type { Executor } from '../../db/client.ts';
 import type { AuthUser } from '../auth/auth.service.ts';
@@ -16,7 +17,7 @@ import { markRecording, recordedSessions, recordingTarget, type ConsentHook } fr
 import { startSession } from './start-session.ts';
 import { SessionCore, type AfterCommit } from './session-core.ts';
 import { getCurrentSession, getSession, sessionHistory } from './session-reads.ts';
-import { createSlotSessions, type MatchedMember, type SlotForSession } from './slot-sessions.ts';
+import { createSlotSessions, type PlannedSlotSession } from './slot-sessions.ts';
 import { runSessionLifecycle } from './sessions.jobs.ts';
 import type { HistoryItem, ParticipantView, RecordedSessionView, RecordingMemberView, SessionChange, SessionView, SignalingAdmissionView } from './sessions.views.ts';
 import type { SpeakingLedger } from './speaking-ledger.ts';
@@ -24,7 +25,7 @@ import type { SpeakingLedger } from './speaking-ledger.ts';
 export type { AfterCommit } from './session-core.ts';
 export type { ConsentChange, ConsentHook } from './recording-state.ts';
 export type { CreatePrivateInput } from './create-private-session.ts';
-export type { MatchedMember, SlotForSession } from './slot-sessions.ts';
+export type { PlannedSlotSession, SlotForSession } from './slot-sessions.ts';
 export type {
   EndReason,
   HistoryItem,
@@ -88,9 +89,12 @@ export class SessionsService {
     return this.core.onChange(listener);
   }
 
-  /** Matchmaking's sessions, in its transaction (`slot-sessions.ts`). @returns new ids per slot, in group order. */
-  createSlotSessions(tx: Executor, batch: { slot: SlotForSession; groups: MatchedMember[][] }[], now: Date): Promise<string[][]> {
-    return createSlotSessions(tx, batch, now);
+  /**
+   * Matchmaking's sessions and their participants, in its transaction (`slot-sessions.ts`);
+   * `placements` is the registrations module's select of the placed members.
+   */
+  createSlotSessions(tx: Executor, planned: readonly PlannedSlotSession[], placements: SQL, now: Date): Promise<void> {
+    return createSlotSessions(tx, planned, placements, now);
   }
 
   /** `POST /api/sessions` (`create-private-session.ts`). @throws AppError limit_reached. */

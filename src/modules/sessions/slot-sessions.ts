@@ -1,14 +1,7 @@
-import crypto from 'node:crypto';
+import type { SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
-import { newParticipantRow, newSessionRow } from './session-rows.ts';
-import { sessionsRepository, type ParticipantRow, type SessionRow } from './sessions.repository.ts';
-
-/** One member of a group formed by matchmaking. */
-export interface MatchedMember {
-  registrationId: string;
-  userId: string;
-  displayName: string;
-}
+import { newSessionRow } from './session-rows.ts';
+import { sessionsRepository, type SessionRow } from './sessions.repository.ts';
 
 /** The slot fields a slot session copies. */
 export interface SlotForSession {
@@ -19,40 +12,33 @@ export interface SlotForSession {
   durationMinutes: number;
 }
 
+/** One session matchmaking formed: its new id, its slot and how many members it takes. */
+export interface PlannedSlotSession {
+  id: string;
+  slot: SlotForSession;
+  size: number;
+}
+
 /**
- * Seed 002 AC1 (and seed 000 §5.2): creates one `waiting` public session per matched group, for
- * several slots, inside the caller's transaction; the first matched member of a group is its host.
- * Two statements whatever the number of sessions: matchmaking forms thousands in one sweep
- * (DESIGN 6).
- * @returns the new session ids, per slot in group order.
+ * Seed 002 AC1 (and seed 000 §5.2): creates one `waiting` public session per planned group, with
+ * its `waiting` participants, inside matchmaking's transaction. The members come from
+ * `placements` (the registrations module's select: `registration_id`, `user_id`, `display_name`,
+ * `session_id`, `position`), so 100,000 of them never cross into JavaScript (issue 14); the member
+ * at position 0 (the group's first registrant) hosts. Two statements whatever the number.
  */
-export async function createSlotSessions(tx: Executor, batch: { slot: SlotForSession; groups: MatchedMember[][] }[], now: Date): Promise<string[][]> {
-  const ids = batch.map(({ groups }) => groups.map(() => crypto.randomUUID()));
-  const sessionRows: SessionRow[] = [];
-  const participantRows: ParticipantRow[] = [];
-  batch.forEach(({ slot, groups }, s) =>
-    groups.forEach((group, g) => {
-      sessionRows.push({
-        ...newSessionRow(ids[s][g], now),
-        type: 'public',
-        timeSlotId: slot.id,
-        targetLanguageCode: slot.targetLanguageCode,
-        level: slot.level,
-        hostUserId: group[0].userId,
-        maxParticipants: group.length,
-        scheduledStartAt: slot.startTime,
-        scheduledEndAt: new Date(slot.startTime.getTime() + slot.durationMinutes * 60_000),
-      });
-      group.forEach((m, i) =>
-        participantRows.push({
-          // createdAt + i keeps the matching order for host hand-over.
-          ...newParticipantRow(ids[s][g], { userId: m.userId, displayName: m.displayName, role: i === 0 ? 'host' : 'participant', recordingConsent: false }, new Date(now.getTime() + i)),
-          registrationId: m.registrationId,
-        }),
-      );
-    }),
-  );
-  await sessionsRepository.insertSlotSessionsBulk(tx, sessionRows);
-  await sessionsRepository.insertNewParticipantsBulk(tx, participantRows);
-  return ids;
+export async function createSlotSessions(tx: Executor, planned: readonly PlannedSlotSession[], placements: SQL, now: Date): Promise<void> {
+  if (planned.length === 0) return;
+  const rows: SessionRow[] = planned.map(({ id, slot, size }) => ({
+    ...newSessionRow(id, now),
+    type: 'public',
+    timeSlotId: slot.id,
+    targetLanguageCode: slot.targetLanguageCode,
+    level: slot.level,
+    maxParticipants: size,
+    scheduledStartAt: slot.startTime,
+    scheduledEndAt: new Date(slot.startTime.getTime() + slot.durationMinutes * 60_000),
+  }));
+  await sessionsRepository.insertSlotSessionsBulk(tx, rows, placements);
+  await sessionsRepository.insertPlacedParticipants(tx, placements, now);
+
 }
