@@ -5,7 +5,7 @@
  *
  *   npm run bench:matchmaking                      # embedded PGlite
  *   DATABASE_URL=postgres://... npm run bench:matchmaking
- * Options: SLOTS (1000), PER_SLOT (100).
+ * Options: SLOTS (1000), PER_SLOT (100), BATCH (100: slots per transaction, the job's default).
  */
 import crypto from 'node:crypto';
 import { loadConfig } from '../src/config.ts';
@@ -50,7 +50,7 @@ for (let i = 0; i < rows.length; i += 2000) await database.db.insert(registratio
 
 clock.set(start.getTime() - config.rules.registrationCutoffMs);
 const began = process.hrtime.bigint();
-const result = await services.matchmaking.run(clock.now());
+const result = await services.matchmaking.run(clock.now(), Number(process.env.BATCH ?? 100));
 const ms = Number(process.hrtime.bigint() - began) / 1e6;
 console.log(`database            ${database.kind}`);
 console.log(`slots               ${result.slotsProcessed}`);
