@@ -183,7 +183,7 @@ export class RegistrationsService {
 
   /**
    * Matchmaking's first step, in its transaction: ranks the `registered` registrations of
-   * `slotIds`, oldest first, where `placements` and `assignSessions` find them.
+   * `slotIds`, oldest first, where `place` finds them.
    * @returns how many each slot has (slots with none are absent).
    */
   stageForMatching(tx: Executor, slotIds: readonly string[]): Promise<Map<string, number>> {

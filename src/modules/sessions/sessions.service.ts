@@ -1,9 +1,8 @@
-import type { SQL } from 'drizzle-orm';
 import type { RuleSettings } from '../../config.ts';
 import type { Executor } from '../../db/client.ts';
 import type { AuthUser } from '../auth/auth.service.ts';
 import type { OutboxService } from '../outbox/outbox.service.ts';
-import type { RegistrationsService } from '../registrations/registrations.service.ts';
+import type { Placements, RegistrationsService } from '../registrations/registrations.service.ts';
 import { createPrivateSession, type CreatePrivateInput } from './create-private-session.ts';
 import { endSession } from './end-session.ts';
 import { eraseUserFromSessions } from './erase-user.ts';
@@ -93,7 +92,7 @@ export class SessionsService {
    * Matchmaking's sessions and their participants, in its transaction (`slot-sessions.ts`);
    * `placements` is the registrations module's select of the placed members.
    */
-  createSlotSessions(tx: Executor, planned: readonly PlannedSlotSession[], placements: SQL, now: Date): Promise<void> {
+  createSlotSessions(tx: Executor, planned: readonly PlannedSlotSession[], placements: Placements, now: Date): Promise<void> {
     return createSlotSessions(tx, planned, placements, now);
   }
 

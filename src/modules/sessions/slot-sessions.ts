@@ -1,5 +1,5 @@
-import type { SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
+import type { Placements } from '../registrations/registrations.service.ts';
 import { newSessionRow } from './session-rows.ts';
 import { sessionsRepository, type SessionRow } from './sessions.repository.ts';
 
@@ -26,7 +26,7 @@ export interface PlannedSlotSession {
  * `session_id`, `position`), so 100,000 of them never cross into JavaScript (issue 14); the member
  * at position 0 (the group's first registrant) hosts. Two statements whatever the number.
  */
-export async function createSlotSessions(tx: Executor, planned: readonly PlannedSlotSession[], placements: SQL, now: Date): Promise<void> {
+export async function createSlotSessions(tx: Executor, planned: readonly PlannedSlotSession[], placements: Placements, now: Date): Promise<void> {
   if (planned.length === 0) return;
   const rows: SessionRow[] = planned.map(({ id, slot, size }) => ({
     ...newSessionRow(id, now),
