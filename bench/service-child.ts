@@ -65,7 +65,9 @@ export function startServiceChild(entry: Entry, env: Record<string, string>, tim
 export async function startChild(label: string, args: string[], env: Record<string, string>, readyPath: string, timeoutMs = 120_000): Promise<ServiceChild> {
   const port = await freePort();
   const began = performance.now();
-  const child = spawn(process.execPath, args, {
+  // SERVICE_NODE_ARGS: node flags for the measured processes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+  const nodeArgs = (process.env.SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { AuthUser } from '../src/modules/auth/auth.service.ts';
+import type { AppError } from '../src/shared/errors.ts';
 import { createTestApp, type TestApp, type TestUser } from './helpers/harness.ts';
 
 describe('registrations (seed 000 §3.1, §5.1)', () => {
@@ -147,5 +149,48 @@ describe('registrations (seed 000 §3.1, §5.1)', () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => register(u, slotId)));
     assert.equal(results.filter((r) => r.statusCode === 201).length, 1);
     assert.equal(results.filter((r) => r.statusCode === 409).length, 19);
+  });
+
+  test('attempts arriving together share one batch: each gets its own answer, in arrival order; a failing one fails alone', async () => {
+    const learner = (name: string): AuthUser => ({ id: `u-batch-${name}`, name, roles: [], tier: 'free', levels: {}, email: null });
+    const now = t.clock.now();
+    const twoSeats = await slot({ max: 2 });
+    // Made in one synchronous stretch: one batch (src/modules/registrations/register-batch.ts).
+    const first = await Promise.allSettled([
+      t.services.registrations.register(learner('a1'), twoSeats, now),
+      t.services.registrations.register(learner('a2'), twoSeats, now),
+      t.services.registrations.register(learner('a3'), twoSeats, now),
+      t.services.registrations.register(learner('a4'), '00000000-0000-4000-8000-000000000000', now),
+    ]);
+    assert.deepEqual(first.map((r) => (r.status === 'fulfilled' ? r.value.userId : (r.reason as AppError).code)), ['u-batch-a1', 'u-batch-a2', 'SLOT_FULL', 'SLOT_NOT_FOUND']);
+
+    const other = await slot({ max: 2 });
+    const second = await Promise.allSettled([
+      t.services.registrations.register(learner('b1'), other, now),
+      t.services.registrations.register(learner('b2'), other, now, async () => {
+        throw new Error('answer store unavailable');
+      }),
+      t.services.registrations.register(learner('b3'), other, now),
+      t.services.registrations.register(learner('b4'), other, now),
+    ]);
+    assert.deepEqual(second.map((r) => (r.status === 'fulfilled' ? r.value.userId : ((r.reason as AppError).code ?? (r.reason as Error).message))), [
+      'u-batch-b1',
+      'answer store unavailable',
+      'u-batch-b3',
+      'SLOT_FULL',
+    ]);
+    const seen = (await t.app.inject({ method: 'GET', url: `/api/slots/${other}`, headers: admin.headers })).json();
+    assert.equal(seen.registeredCount, 2, 'the failed attempt holds no seat');
+    const events: { type: string; data: { userId: string; timeSlotId: string } }[] = [];
+    for (let after: string | null = null; ; ) {
+      const page: { items: typeof events; nextCursor: string | null } = (
+        await t.app.inject({ method: 'GET', url: '/api/admin/events', headers: admin.headers, query: { limit: '500', ...(after ? { after } : {}) } })
+      ).json();
+      events.push(...page.items);
+      if (page.items.length < 500 || !page.nextCursor) break;
+      after = page.nextCursor;
+    }
+    const created = events.filter((e) => e.type === 'registration.created' && e.data.timeSlotId === other);
+    assert.deepEqual(created.map((e) => e.data.userId), ['u-batch-b1', 'u-batch-b3'], 'one registration.created per registration kept, none for the failed one');
   });
 });

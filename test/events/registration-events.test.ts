@@ -96,14 +96,14 @@ describe('registration events', () => {
     const admin = await t.user('Atomic Admin', { admin: true });
     const dan = await t.user('Atomic Dan');
     const s = await slot(t, admin, 2 * 60 * 60_000);
-    const record = t.services.outbox.record;
-    t.services.outbox.record = async () => {
+    const recordMany = t.services.outbox.recordMany;
+    t.services.outbox.recordMany = async () => {
       throw new Error('outbox unavailable');
     };
     try {
       assert.equal((await t.app.inject({ method: 'POST', url: `/api/slots/${s.id}/registrations`, headers: dan.headers })).statusCode, 500);
     } finally {
-      t.services.outbox.record = record;
+      t.services.outbox.recordMany = recordMany;
     }
     assert.deepEqual((await t.app.inject({ method: 'GET', url: '/api/registrations', headers: dan.headers })).json().items, [], 'no registration');
     assert.equal((await allEvents(t)).filter((e) => e.data.userId === dan.id).length, 0, 'no event');

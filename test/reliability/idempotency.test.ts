@@ -64,6 +64,19 @@ describe('Idempotency-Key on creating POSTs', () => {
     assert.equal((await post(u, `/api/slots/${slotId}/registrations`, null)).status, 409);
   });
 
+  test('30 learners registering at once, each with a key: claims and answers batched, each replay is that learner\'s own answer', async () => {
+    const slotId = await slot(40);
+    const learners = await Promise.all(Array.from({ length: 30 }, (_, i) => t.user(`Idem Crowd ${i}`)));
+    const first = await Promise.all(learners.map((u, i) => post(u, `/api/slots/${slotId}/registrations`, `crowd-key-${i}`)));
+    assert.deepEqual(new Set(first.map((a) => a.status)), new Set([201]));
+    first.forEach((a, i) => assert.equal(JSON.parse(a.body).userId, learners[i]!.id, 'each answer is its own learner\'s'));
+    const replays = await Promise.all(learners.map((u, i) => post(u, `/api/slots/${slotId}/registrations`, `crowd-key-${i}`)));
+    replays.forEach((a, i) => assert.deepEqual({ status: a.status, body: a.body, replayed: a.replayed }, { status: 201, body: first[i]!.body, replayed: true }));
+    // Another learner's key of the same name is theirs alone: keys are per user.
+    const stranger = await t.user('Idem Crowd Stranger');
+    assert.equal((await post(stranger, `/api/slots/${slotId}/registrations`, 'crowd-key-0')).replayed, false);
+  });
+
   test('a registration and its stored answer commit in one transaction; the replay is the same bytes', async () => {
     const u = await t.user('Idem Same Tx');
     const slotId = await slot();

@@ -1,5 +1,6 @@
-import { and, eq, lt, or, sql } from 'drizzle-orm';
+import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
+import { rowsOf } from '../../db/locks.ts';
 import { idempotencyKeys } from '../../db/schema.ts';
 
 /** A stored idempotency key. */
@@ -8,35 +9,37 @@ export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
 /** SQL of the idempotency keys (issue 13). */
 export const idempotencyRepository = {
   /**
-   * Inserts a pending row for (user, key) held by `row.owner`, or takes over an existing one that
-   * expired (`createdAt` before `expiredBefore`) or that is pending with the same fingerprint and
-   * went stale (`lockedAt` before `staleBefore`: its request died). One statement, so of many
-   * concurrent callers exactly one gets the row.
-   * @returns true when `row.owner` now holds the key.
+   * Inserts pending rows for (user, key), each held by its `owner`, or takes over an existing one
+   * that expired (created more than `ttlMs` before the new row's `createdAt`) or that is pending
+   * with the same fingerprint and went stale (locked more than `pendingTimeoutMs` before the new
+   * row's `lockedAt`: its request died). One statement, so of many concurrent callers of a key
+   * exactly one gets the row; rows are written in (user, key) order, so two concurrent batches
+   * never wait on each other in a cycle. At most one row per (user, key) in `rows`.
+   * @returns the owners that now hold their key.
    */
-  async claim(db: Executor, row: Omit<IdempotencyRow, 'responseStatus' | 'responseBody' | 'responseType'>, cutoffs: { expiredBefore: Date; staleBefore: Date }): Promise<boolean> {
-    const taken = await db
-      .insert(idempotencyKeys)
-      .values(row)
-      .onConflictDoUpdate({
-        target: [idempotencyKeys.userId, idempotencyKeys.key],
-        set: {
-          fingerprint: row.fingerprint,
-          state: 'pending',
-          owner: row.owner,
-          responseStatus: null,
-          responseBody: null,
-          responseType: null,
-          createdAt: row.createdAt,
-          lockedAt: row.lockedAt,
-        },
-        setWhere: or(
-          lt(idempotencyKeys.createdAt, cutoffs.expiredBefore),
-          and(eq(idempotencyKeys.state, 'pending'), lt(idempotencyKeys.lockedAt, cutoffs.staleBefore), eq(idempotencyKeys.fingerprint, row.fingerprint)),
-        ),
-      })
-      .returning({ owner: idempotencyKeys.owner });
-    return taken.length === 1 && taken[0].owner === row.owner;
+  async claimMany(db: Executor, rows: readonly Omit<IdempotencyRow, 'responseStatus' | 'responseBody' | 'responseType'>[], limits: { ttlMs: number; pendingTimeoutMs: number }): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const sorted = [...rows].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    // One JSON parameter rather than drizzle's builder, which checks every value (issue 14 profile).
+    const json = JSON.stringify(sorted.map((r) => ({ user_id: r.userId, key: r.key, fingerprint: r.fingerprint, state: r.state, owner: r.owner, created_at: r.createdAt, locked_at: r.lockedAt })));
+    const taken = rowsOf<{ owner: string }>(
+      await db.execute(sql`
+        insert into idempotency_keys as k (user_id, key, fingerprint, state, owner, created_at, locked_at)
+        select user_id, key, fingerprint, state, owner, created_at, locked_at
+        from rows from (json_to_recordset(${json}::json)
+                        as (user_id text, key text, fingerprint text, state text, owner text, created_at timestamptz, locked_at timestamptz))
+             with ordinality as r(user_id, key, fingerprint, state, owner, created_at, locked_at, n)
+        order by n
+        on conflict (user_id, key) do update set
+          fingerprint = excluded.fingerprint, state = 'pending', owner = excluded.owner,
+          response_status = null, response_body = null, response_type = null,
+          created_at = excluded.created_at, locked_at = excluded.locked_at
+        where k.created_at < excluded.created_at - make_interval(secs => ${limits.ttlMs / 1000})
+           or (k.state = 'pending' and k.locked_at < excluded.locked_at - make_interval(secs => ${limits.pendingTimeoutMs / 1000})
+               and k.fingerprint = excluded.fingerprint)
+        returning k.owner`),
+    );
+    return new Set(taken.map((t) => t.owner));
   },
 
   async find(db: Executor, userId: string, key: string): Promise<IdempotencyRow | null> {
@@ -44,14 +47,13 @@ export const idempotencyRepository = {
     return row ?? null;
   },
 
-  /** Stores the answer, if `owner` still holds the key. @returns whether it did. */
-  async complete(db: Executor, userId: string, key: string, owner: string, answer: { status: number; body: string; type: string | null }): Promise<boolean> {
-    const done = await db
-      .update(idempotencyKeys)
-      .set({ state: 'done', responseStatus: answer.status, responseBody: answer.body, responseType: answer.type })
-      .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key), eq(idempotencyKeys.owner, owner), eq(idempotencyKeys.state, 'pending')))
-      .returning({ key: idempotencyKeys.key });
-    return done.length === 1;
+  /** Stores answers, each if its `owner` still holds its key, in one statement. At most one answer per (user, key). */
+  async completeMany(db: Executor, answers: readonly { userId: string; key: string; owner: string; status: number; body: string; type: string | null }[]): Promise<void> {
+    if (answers.length === 0) return;
+    await db.execute(sql`update idempotency_keys k
+      set state = 'done', response_status = a.status, response_body = a.body, response_type = a.type
+      from json_to_recordset(${JSON.stringify(answers)}::json) as a("userId" text, key text, owner text, status int, body text, type text)
+      where k.user_id = a."userId" and k.key = a.key and k.owner = a.owner and k.state = 'pending'`);
   },
 
   /** Deletes the pending row `owner` holds (its request failed in a way a retry may fix). */

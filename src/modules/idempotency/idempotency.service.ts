@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Executor } from '../../db/client.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { AppError } from '../../shared/errors.ts';
-import { idempotencyRepository as repo } from './idempotency.repository.ts';
+import { Batcher } from '../../shared/batcher.ts';
+import { idempotencyRepository as repo, type IdempotencyRow } from './idempotency.repository.ts';
 
 /** How long keys live and how a retry waits for the first request (IDEMPOTENCY_*, issue 13). */
 export interface IdempotencySettings {
@@ -27,6 +28,9 @@ export type IdempotencyOutcome =
   | { kind: 'execute'; hold: IdempotencyHold }
   | { kind: 'replay'; status: number; body: string; type: string | null };
 
+type ClaimRow = Omit<IdempotencyRow, 'responseStatus' | 'responseBody' | 'responseType'>;
+type Answer = IdempotencyHold & { status: number; body: string; type: string | null };
+
 /** Between two looks at a key another request holds. */
 const POLL_MS = 25;
 
@@ -43,11 +47,36 @@ const POLL_MS = 25;
  * request again (and meets the domain's own rules, such as the limit of active sessions per host).
  */
 export class IdempotencyService {
+  /**
+   * Claims made while a claim statement is in flight go together in the next (issue 14: one
+   * statement for a crowd of registrations instead of one each). A claim that fails in a batch
+   * (a deadlock, say) is made again alone.
+   */
+  private readonly claims: Batcher<ClaimRow, boolean>;
+  /** Answers stored in one transaction in the same turn of the event loop: one statement (a batch of registrations). */
+  private readonly completions = new WeakMap<Executor, Batcher<Answer, void>>();
+
   constructor(
     private readonly db: Executor,
     private readonly clock: Clock,
     private readonly settings: IdempotencySettings,
-  ) {}
+  ) {
+    this.claims = new Batcher(
+      async (rows) => {
+        try {
+          const held = await repo.claimMany(this.db, rows, settings);
+          return rows.map((row) => held.has(row.owner));
+        } catch (err) {
+          if (rows.length === 1) throw err;
+          const alone: boolean[] = [];
+          for (const row of rows) alone.push((await repo.claimMany(this.db, [row], settings)).has(row.owner));
+          return alone;
+        }
+      },
+      (row) => `${row.userId}\n${row.key}`,
+      { maxBatch: 100, maxInFlight: 1 },
+    );
+  }
 
   /**
    * Claims `key` for this request, or finds the answer to replay.
@@ -60,11 +89,7 @@ export class IdempotencyService {
     const waitUntil = performance.now() + this.settings.waitMs;
     for (;;) {
       const now = this.clock.now();
-      const claimed = await repo.claim(
-        this.db,
-        { userId, key, fingerprint, state: 'pending', owner, createdAt: now, lockedAt: now },
-        { expiredBefore: new Date(now.getTime() - this.settings.ttlMs), staleBefore: new Date(now.getTime() - this.settings.pendingTimeoutMs) },
-      );
+      const claimed = await this.claims.call({ userId, key, fingerprint, state: 'pending', owner, createdAt: now, lockedAt: now });
       if (claimed) return { kind: 'execute', hold: { userId, key, owner } };
       const row = await repo.find(this.db, userId, key);
       if (!row) continue; // released between the two statements: claim again
@@ -88,7 +113,17 @@ export class IdempotencyService {
    */
   async complete(hold: IdempotencyHold, answer: { status: number; body: string; type: string | null }, db: Executor = this.db): Promise<void> {
     if (answer.status >= 500 || answer.status === 429) await repo.release(db, hold.userId, hold.key, hold.owner);
-    else await repo.complete(db, hold.userId, hold.key, hold.owner, answer);
+    else await this.completer(db).call({ ...hold, ...answer });
+  }
+
+  private completer(db: Executor): Batcher<Answer, void> {
+    let batcher = this.completions.get(db);
+    if (!batcher) {
+      // One statement at a time: a transaction runs its statements one after the other.
+      batcher = new Batcher<Answer, void>((answers) => repo.completeMany(db, answers).then(() => answers.map(() => undefined)), (a) => `${a.userId}\n${a.key}`, { maxBatch: 100, maxInFlight: 1 });
+      this.completions.set(db, batcher);
+    }
+    return batcher;
   }
 
   /** The request holding the key ended without an answer to store (its body was not text). */

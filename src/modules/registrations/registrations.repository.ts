@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, isNotNull, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
-import { lockKey, rowsOf } from '../../db/locks.ts';
+import { rowsOf } from '../../db/locks.ts';
 import { registrations, timeSlots } from '../../db/schema.ts';
 
 export type RegistrationRow = typeof registrations.$inferSelect;
@@ -22,33 +22,59 @@ const slotColumns = {
 /** SQL of registrations. */
 export const registrationsRepository = {
   /**
-   * Serialises registration attempts of one user inside the transaction (the 3-active limit must
-   * hold under concurrent requests on PostgreSQL, DESIGN 5). Taken before the slot row lock.
+   * Serialises registration attempts of each user inside the transaction (the 3-active limit must
+   * hold under concurrent requests on PostgreSQL, DESIGN 5), for a batch of users in one
+   * statement (issue 14, `RegistrationBatches`); taken before the slots' row locks. The locks
+   * are taken in the order of their hashes, the lock identifiers, whatever the order of
+   * `userIds`, so two batches never wait on each other in a cycle (PostgreSQL postpones a
+   * volatile function in the select list until after the sort).
    */
-  async lockUser(db: Executor, userId: string): Promise<void> {
-    await lockKey(db, `registrations:${userId}`);
+  async lockUsers(db: Executor, userIds: readonly string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    const keys = JSON.stringify(userIds.map((id) => `registrations:${id}`));
+    await db.execute(sql`select pg_advisory_xact_lock(h)
+      from (select distinct hashtext(k) as h from json_array_elements_text(${keys}::json) as k) as t order by h`);
   },
 
-  async insert(db: Executor, row: Omit<RegistrationRow, 'seq'>): Promise<void> {
-    await db.insert(registrations).values(row);
+  /** Inserts registrations in one statement, in order (their `seq`, matchmaking's tie-break, follows it). */
+  async insertMany(db: Executor, rows: readonly Omit<RegistrationRow, 'seq'>[]): Promise<void> {
+    if (rows.length === 0) return;
+    // One JSON parameter rather than drizzle's builder: it checks every value of every row (issue 14 profile).
+    await db.execute(sql`
+      insert into registrations (id, time_slot_id, user_id, display_name, status, registered_at, cancelled_at, session_id, unmatched_reason, reminded_at)
+      select id, time_slot_id, user_id, display_name, status, registered_at, cancelled_at, session_id, unmatched_reason, reminded_at
+      from rows from (json_to_recordset(${JSON.stringify(rows.map(toColumns))}::json)
+                      as (id text, time_slot_id text, user_id text, display_name text, status text, registered_at timestamptz,
+                          cancelled_at timestamptz, session_id text, unmatched_reason text, reminded_at timestamptz))
+           with ordinality as u(id, time_slot_id, user_id, display_name, status, registered_at, cancelled_at, session_id, unmatched_reason, reminded_at, n)
+      order by n`);
   },
 
   /**
-   * What a new registration must be checked against, in one round trip (seed 000 §5.1):
-   * whether the user already holds a live (not cancelled) registration to the slot, how many of
-   * the user's registrations are still `registered` for a slot not ended by `now` (the limit of 3),
-   * and how many live registrations the slot has (its capacity). Read under the user's lock and
-   * the slot's row lock, so the figures hold until the transaction ends.
+   * What new registrations must be checked against, for several (slot, user, now) attempts in one
+   * statement (seed 000 §5.1), one result per attempt in their order: whether the user already
+   * holds a live (not cancelled) registration to the slot, how many of the user's registrations
+   * are still `registered` for a slot not ended by `now` (the limit of 3), and how many live
+   * registrations the slot has (its capacity). Read under the users' locks and the slots' row
+   * locks, so the figures hold until the transaction ends.
    */
-  async standing(db: Executor, slotId: string, userId: string, now: Date): Promise<{ alreadyRegistered: boolean; activeForUser: number; takenInSlot: number }> {
-    const [row] = rowsOf<{ already: boolean; active: number; taken: number }>(
+  async standings(
+    db: Executor,
+    attempts: readonly { slotId: string; userId: string; now: Date }[],
+  ): Promise<{ alreadyRegistered: boolean; activeForUser: number; takenInSlot: number }[]> {
+    if (attempts.length === 0) return [];
+    const json = JSON.stringify(attempts.map((a) => ({ slot_id: a.slotId, user_id: a.userId, at: a.now.toISOString() })));
+    const rows = rowsOf<{ already: boolean; active: number; taken: number }>(
       await db.execute(sql`select
-          exists (select 1 from registrations r where r.time_slot_id = ${slotId} and r.user_id = ${userId} and r.status <> 'cancelled') as already,
+          exists (select 1 from registrations r where r.time_slot_id = a.slot_id and r.user_id = a.user_id and r.status <> 'cancelled') as already,
           (select count(*)::int from registrations r join time_slots s on s.id = r.time_slot_id
-            where r.user_id = ${userId} and r.status = 'registered' and s.start_time + make_interval(mins => s.duration_minutes) > ${now.toISOString()}::timestamptz) as active,
-          (select count(*)::int from registrations r where r.time_slot_id = ${slotId} and r.status <> 'cancelled') as taken`),
+            where r.user_id = a.user_id and r.status = 'registered' and s.start_time + make_interval(mins => s.duration_minutes) > a.at) as active,
+          (select count(*)::int from registrations r where r.time_slot_id = a.slot_id and r.status <> 'cancelled') as taken
+        from rows from (json_to_recordset(${json}::json) as (slot_id text, user_id text, at timestamptz))
+             with ordinality as a(slot_id, user_id, at, n)
+        order by a.n`),
     );
-    return { alreadyRegistered: Boolean(row?.already), activeForUser: Number(row?.active ?? 0), takenInSlot: Number(row?.taken ?? 0) };
+    return rows.map((row) => ({ alreadyRegistered: Boolean(row.already), activeForUser: Number(row.active), takenInSlot: Number(row.taken) }));
   },
 
   async lockById(db: Executor, id: string): Promise<RegistrationWithSlot | undefined> {
@@ -187,3 +213,19 @@ export const registrationsRepository = {
     return deleted.length;
   },
 };
+
+/** A registration row under its column names, for a JSON parameter. */
+function toColumns(row: Omit<RegistrationRow, 'seq'>) {
+  return {
+    id: row.id,
+    time_slot_id: row.timeSlotId,
+    user_id: row.userId,
+    display_name: row.displayName,
+    status: row.status,
+    registered_at: row.registeredAt,
+    cancelled_at: row.cancelledAt,
+    session_id: row.sessionId,
+    unmatched_reason: row.unmatchedReason,
+    reminded_at: row.remindedAt,
+  };
+}

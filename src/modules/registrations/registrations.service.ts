@@ -1,7 +1,6 @@
-import crypto from 'node:crypto';
 import type { RuleSettings } from '../../config.ts';
 import type { Executor } from '../../db/client.ts';
-import type { Registration, RegistrationStatus } from '../../protocol/registrations.ts';
+import type { RegistrationStatus } from '../../protocol/registrations.ts';
 import { decodeCursor, encodeCursor } from '../../shared/pagination.ts';
 import type { AuthUser } from '../auth/auth.service.ts';
 import type { OutboxService } from '../outbox/outbox.service.ts';
@@ -9,13 +8,14 @@ import type { SlotsService } from '../slots/slots.service.ts';
 import { RegistrationErrors } from './registrations.errors.ts';
 import {
   registrationCancelled,
-  registrationCreated,
   registrationReminder,
   registrationUnmatched,
   type RegistrationFacts,
 } from './registrations.events.ts';
 import { placementsRepository, type GroupRange, type Placements } from './placements.repository.ts';
-import { registrationsRepository, type MatchableRegistration, type RegistrationWithSlot } from './registrations.repository.ts';
+import { RegistrationBatches, type BeforeCommit } from './register-batch.ts';
+import { registrationsRepository, type MatchableRegistration } from './registrations.repository.ts';
+import { toView, type RegistrationView } from './registrations.views.ts';
 
 export type { GroupRange, Placements } from './placements.repository.ts';
 
@@ -28,8 +28,7 @@ const REMINDER_BATCH = 500;
 /** `unmatchedReason` of registrations cancelled because their slot was deactivated. */
 export const SLOT_DEACTIVATED = 'SLOT_DEACTIVATED';
 
-/** At most this many active registrations per user (seed 000 §5.1, §7.3). */
-export const MAX_ACTIVE_REGISTRATIONS = 3;
+export { MAX_ACTIVE_REGISTRATIONS } from './register-batch.ts';
 
 /** Registration states of seed 001. */
 export type { RegistrationStatus };
@@ -50,22 +49,26 @@ export interface BookedSlot {
   changedAt: Date;
 }
 
-/** A registration as clients see it (the wire's `Registration`; ISO 8601 UTC times). */
-export type RegistrationView = Registration;
+export type { RegistrationView } from './registrations.views.ts';
 
 /**
  * Registrations to time slots (seed 000 §3.1, §5.1): register until `RULES_REGISTRATION_CUTOFF`
  * before the start, within the slot's capacity, at most 3 active per user, once per slot; cancel
  * until `RULES_CANCELLATION_CUTOFF`. Limits hold under concurrency: each attempt takes a per-user
- * advisory lock, then the slot row lock, inside one transaction (DESIGN 5).
+ * advisory lock, then the slot row lock, inside one transaction (DESIGN 5); attempts arriving
+ * together share that transaction (`RegistrationBatches`, issue 14).
  */
 export class RegistrationsService {
+  private readonly batches: RegistrationBatches;
+
   constructor(
     private readonly db: Executor,
     private readonly rules: RuleSettings,
-    private readonly slots: SlotsService,
+    slots: SlotsService,
     private readonly outbox: OutboxService,
-  ) {}
+  ) {
+    this.batches = new RegistrationBatches(db, rules, slots, outbox);
+  }
 
   /**
    * Registers the caller to a slot.
@@ -74,39 +77,8 @@ export class RegistrationsService {
    * @throws AppError not_found/SLOT_NOT_FOUND, conflict/SLOT_INACTIVE, conflict/REGISTRATION_CLOSED,
    *   conflict/ALREADY_REGISTERED, limit_reached/TOO_MANY_REGISTRATIONS, conflict/SLOT_FULL.
    */
-  async register(user: AuthUser, slotId: string, now: Date, beforeCommit?: (tx: Executor, view: RegistrationView) => Promise<void>): Promise<RegistrationView> {
-    const id = crypto.randomUUID();
-    const created = await this.db.transaction(async (tx) => {
-      await registrationsRepository.lockUser(tx, user.id);
-      const slot = await this.slots.lockSlot(tx, slotId);
-      if (!slot) throw RegistrationErrors.slotNotFound();
-      if (!slot.isActive) throw RegistrationErrors.slotInactive();
-      const closesAt = slot.startTime.getTime() - this.rules.registrationCutoffMs;
-      if (now.getTime() >= closesAt) throw RegistrationErrors.registrationClosed(new Date(closesAt).toISOString());
-      const standing = await registrationsRepository.standing(tx, slotId, user.id, now);
-      if (standing.alreadyRegistered) throw RegistrationErrors.alreadyRegistered();
-      if (standing.activeForUser >= MAX_ACTIVE_REGISTRATIONS) throw RegistrationErrors.tooMany(MAX_ACTIVE_REGISTRATIONS);
-      if (standing.takenInSlot >= slot.maxParticipants) throw RegistrationErrors.slotFull();
-      const row = {
-        id,
-        timeSlotId: slotId,
-        userId: user.id,
-        displayName: user.name,
-        status: 'registered',
-        registeredAt: now,
-        cancelledAt: null,
-        sessionId: null,
-        unmatchedReason: null,
-        remindedAt: null,
-      };
-      await registrationsRepository.insert(tx, row);
-      await this.outbox.record(tx, registrationCreated({ id, userId: user.id, timeSlotId: slotId, slot }, now));
-      // The answer is built from what the transaction wrote and the slot it locked: no read after commit.
-      const view = toView({ ...row, slot });
-      await beforeCommit?.(tx, view);
-      return view;
-    });
-    return created;
+  async register(user: AuthUser, slotId: string, now: Date, beforeCommit?: BeforeCommit): Promise<RegistrationView> {
+    return this.batches.register({ user, slotId, now, beforeCommit });
   }
 
   /**
@@ -259,24 +231,4 @@ export class RegistrationsService {
     await registrationsRepository.setStatus(tx, attended, 'attended');
     await registrationsRepository.setStatus(tx, noshow, 'noshow');
   }
-}
-
-function toView(row: Omit<RegistrationWithSlot, 'seq'>): RegistrationView {
-  return {
-    id: row.id,
-    timeSlotId: row.timeSlotId,
-    userId: row.userId,
-    status: row.status as RegistrationStatus,
-    registeredAt: row.registeredAt.toISOString(),
-    cancelledAt: row.cancelledAt?.toISOString() ?? null,
-    sessionId: row.sessionId,
-    unmatchedReason: row.unmatchedReason,
-    slot: {
-      startTime: row.slot.startTime.toISOString(),
-      endTime: new Date(row.slot.startTime.getTime() + row.slot.durationMinutes * 60_000).toISOString(),
-      durationMinutes: row.slot.durationMinutes,
-      targetLanguageCode: row.slot.targetLanguageCode,
-      level: row.slot.level,
-    },
-  };
 }

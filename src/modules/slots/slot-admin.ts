@@ -82,7 +82,7 @@ export async function updateSlot(ctx: SlotAdminContext, id: string, patch: Patch
   // `scope` alone (the schema's default fills it in) asks for nothing.
   if (Object.keys(patch).every((k) => k === 'scope')) throw SlotErrors.invalid(['nothing to change']);
   await ctx.db.transaction(async (tx) => {
-    const slot = await slotsRepository.lockById(tx, id);
+    const [slot] = await slotsRepository.lockByIds(tx, [id]);
     if (!slot) throw SlotErrors.notFound();
     if (!isRegistrationOpen(slot, now, cutoffMs)) throw SlotErrors.closed(new Date(registrationClosesAt(slot, cutoffMs)).toISOString());
     const seriesId = patch.scope === 'series' ? slot.seriesId : null;

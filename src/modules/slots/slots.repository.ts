@@ -81,9 +81,10 @@ export const slotsRepository = {
   },
 
   /** Locks a slot row until the transaction ends (capacity checks on PostgreSQL, DESIGN 5). */
-  async lockById(db: Executor, id: string): Promise<SlotRow | undefined> {
-    const [row] = await db.select().from(timeSlots).where(eq(timeSlots.id, id)).for('update');
-    return row;
+  /** Row-locks several slots, in id order (two batches never wait on each other in a cycle). */
+  async lockByIds(db: Executor, ids: readonly string[]): Promise<SlotRow[]> {
+    if (ids.length === 0) return [];
+    return db.select().from(timeSlots).where(inArray(timeSlots.id, [...ids])).orderBy(asc(timeSlots.id)).for('update');
   },
 
   async list(db: Executor, filter: SlotFilter, userId: string): Promise<SlotListRow[]> {

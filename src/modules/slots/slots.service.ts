@@ -11,6 +11,7 @@ import { SlotErrors } from './slots.errors.ts';
 import { slotsRepository, type AdminSlotRow, type SlotListRow, type SlotRow } from './slots.repository.ts';
 
 export type { SlotDeactivationHook } from './slot-admin.ts';
+export type { SlotRow } from './slots.repository.ts';
 
 /** CEFR levels (seed 001). */
 export const CEFR_LEVELS = ['A1', 'A2', 'B1', 'B2', 'C1', 'C2'] as const;
@@ -245,9 +246,13 @@ export class SlotsService {
     return slotsRepository.forgetCreator(tx, userId, 'erased-user');
   }
 
-  /** Locks a slot inside the caller's transaction (registration capacity). */
-  lockSlot(tx: Executor, id: string): Promise<SlotRow | undefined> {
-    return slotsRepository.lockById(tx, id);
+  /**
+   * Row-locks slots inside the caller's transaction, in id order (registration capacity: a batch
+   * of registrations, issue 14). @returns the slots found, by id; unknown ids are absent.
+   */
+  async lockSlots(tx: Executor, ids: readonly string[]): Promise<Map<string, SlotRow>> {
+    const rows = await slotsRepository.lockByIds(tx, [...new Set(ids)].sort());
+    return new Map(rows.map((row) => [row.id, row]));
   }
 
   /** Reads a slot without locking. */
