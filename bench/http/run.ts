@@ -11,7 +11,8 @@
  * (100), DATABASES (pglite,postgres), ENTRY (build: node dist/main.js, built if missing; sources:
  * through tsx), REG_RATE (3000: learner tokens signed per second of registration run; raise it if
  * the run says the pool ran out), IDEMPOTENCY_KEY (1: each registration sends one, as the web
- * client does; 0: none).
+ * client does; 0: none), SERVICE_NODE_ARGS (node flags for the measured processes, e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
