@@ -9,6 +9,17 @@ export async function lockKey(db: Executor, key: string): Promise<void> {
   await db.execute(sql`select pg_advisory_xact_lock(hashtext(${key}))`);
 }
 
+/**
+ * `lockKey` for several keys in one statement. The locks are taken in the order of their hashes,
+ * the lock identifiers, whatever the order of `keys`, so two callers never wait on each other in
+ * a cycle (PostgreSQL evaluates a volatile function in the select list after the sort).
+ */
+export async function lockKeys(db: Executor, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return;
+  await db.execute(sql`select pg_advisory_xact_lock(h)
+    from (select distinct hashtext(k) as h from json_array_elements_text(${JSON.stringify(keys)}::json) as k) as t order by h`);
+}
+
 /** True when a database error is a unique-constraint violation (SQLSTATE 23505), on pg and PGlite. */
 export function isUniqueViolation(err: unknown): boolean {
   for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {

@@ -130,7 +130,7 @@ export class RegistrationBatches {
       outcomes.push({ ok: true, view });
     });
     await registrationsRepository.insertMany(tx, rows);
-    await this.outbox.recordMany(tx, rows.map((row, i) => registrationCreated({ id: row.id, userId: row.userId, timeSlotId: row.timeSlotId, slot: slots.get(row.timeSlotId)! }, accepted[i]!.attempt.now)));
+    await this.outbox.recordMany(tx, rows.map((row) => registrationCreated({ ...row, slot: slots.get(row.timeSlotId)! }, row.registeredAt)));
     // Together, so that what they write can go in one statement (the Idempotency-Key answers).
     await Promise.all(accepted.map(({ attempt, view }) => attempt.beforeCommit?.(tx, view)));
     return outcomes;

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, isNotNull, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
-import { rowsOf } from '../../db/locks.ts';
+import { lockKeys, rowsOf } from '../../db/locks.ts';
 import { registrations, timeSlots } from '../../db/schema.ts';
 
 export type RegistrationRow = typeof registrations.$inferSelect;
@@ -24,16 +24,11 @@ export const registrationsRepository = {
   /**
    * Serialises registration attempts of each user inside the transaction (the 3-active limit must
    * hold under concurrent requests on PostgreSQL, DESIGN 5), for a batch of users in one
-   * statement (issue 14, `RegistrationBatches`); taken before the slots' row locks. The locks
-   * are taken in the order of their hashes, the lock identifiers, whatever the order of
-   * `userIds`, so two batches never wait on each other in a cycle (PostgreSQL postpones a
-   * volatile function in the select list until after the sort).
+   * statement (issue 14, `RegistrationBatches`, in `lockKeys`' cycle-free order); taken before
+   * the slots' row locks.
    */
   async lockUsers(db: Executor, userIds: readonly string[]): Promise<void> {
-    if (userIds.length === 0) return;
-    const keys = JSON.stringify(userIds.map((id) => `registrations:${id}`));
-    await db.execute(sql`select pg_advisory_xact_lock(h)
-      from (select distinct hashtext(k) as h from json_array_elements_text(${keys}::json) as k) as t order by h`);
+    await lockKeys(db, userIds.map((id) => `registrations:${id}`));
   },
 
   /** Inserts registrations in one statement, in order (their `seq`, matchmaking's tie-break, follows it). */
