@@ -63,7 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   installErrorHandling(app);
   installRequestMetrics(app, services.metrics);
-  await installSecurityHeaders(app, { storage: storageOrigins(config), jitsi: [new URL(config.jitsi.url).origin] });
+  installSecurityHeaders(app, { storage: storageOrigins(config), jitsi: [new URL(config.jitsi.url).origin] });
 
   await app.register(fastifySwagger, {
     openapi: {

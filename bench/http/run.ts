@@ -9,7 +9,7 @@
  * postgres://postgres@127.0.0.1:5432/postgres, skipped when it does not answer) and drops it.
  * Options: DURATION seconds per measurement (10), WARMUP seconds before each (2), CONNECTIONS
  * (100), DATABASES (pglite,postgres), ENTRY (build: node dist/main.js, built if missing; sources:
- * through tsx), REG_RATE (3000: learner tokens signed per second of registration run; raise it if
+ * through tsx), REG_RATE (5000: learner tokens signed per second of registration run; raise it if
  * the run says the pool ran out), IDEMPOTENCY_KEY (1: each registration sends one, as the web
  * client does; 0: none), SERVICE_NODE_ARGS (node flags for the measured processes, e.g.
  * `--cpu-prof --cpu-prof-dir=/tmp/prof`).
@@ -25,7 +25,7 @@ const duration = Number(process.env.DURATION ?? 10);
 const warmup = Number(process.env.WARMUP ?? 2);
 const connections = Number(process.env.CONNECTIONS ?? 100);
 const entry = (process.env.ENTRY ?? 'build') as Entry;
-const regRate = Number(process.env.REG_RATE ?? 3000);
+const regRate = Number(process.env.REG_RATE ?? 5000);
 const idempotencyKey = process.env.IDEMPOTENCY_KEY !== '0';
 const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const requested = (process.env.DATABASES ?? 'pglite,postgres').split(',').map((s) => s.trim()).filter(Boolean) as DatabaseKind[];

@@ -70,6 +70,30 @@ describe('speaking ledger (seed 002 AC4)', () => {
     assert.equal(ledger.takeDue('s', 'u', 5_000, true), 0, 'nothing left');
   });
 
+  test('a leave waits for the writes of taken ms still in flight (they are in neither place meanwhile)', async () => {
+    const ledger = new SpeakingLedger(1_000);
+    await ledger.settled('s'); // nothing tracked: at once
+    ledger.begin('s', 'u', 0);
+    ledger.end('s', 'u', 2_500);
+    assert.equal(ledger.takeDue('s', 'u', 2_500, false), 2_500);
+    assert.equal(ledger.unwritten('s', 'u', 2_500).size, 0, 'taken: no longer in the ledger');
+    let commit!: () => void;
+    let fail!: (e: Error) => void;
+    ledger.track('s', new Promise<void>((resolve) => (commit = resolve)));
+    ledger.track('s', new Promise<void>((_resolve, reject) => (fail = reject)));
+    ledger.track('other', new Promise<void>(() => undefined)); // another session's write never blocks this one
+    let settled = false;
+    const waiting = ledger.settled('s').then(() => (settled = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(settled, false, 'both writes still in flight');
+    commit();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(settled, false, 'one left');
+    fail(new Error('database down'));
+    await waiting;
+    assert.equal(settled, true, 'a failed write ends the wait too');
+  });
+
   test('what a commit counted is cleared: nothing is written twice', () => {
     const ledger = new SpeakingLedger();
     ledger.begin('s', 'a', 0);

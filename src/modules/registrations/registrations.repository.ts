@@ -60,13 +60,19 @@ export const registrationsRepository = {
     if (attempts.length === 0) return [];
     const json = JSON.stringify(attempts.map((a) => ({ slot_id: a.slotId, user_id: a.userId, at: a.now.toISOString() })));
     const rows = rowsOf<{ already: boolean; active: number; taken: number }>(
-      await db.execute(sql`select
+      // A slot's seats are counted once, not once per attempt (a batch is mostly one slot's).
+      await db.execute(sql`with a as materialized (
+          select * from rows from (json_to_recordset(${json}::json) as (slot_id text, user_id text, at timestamptz))
+            with ordinality as a(slot_id, user_id, at, n)),
+        t as materialized (
+          select s.slot_id, (select count(*)::int from registrations r where r.time_slot_id = s.slot_id and r.status <> 'cancelled') as taken
+          from (select distinct slot_id from a) as s)
+        select
           exists (select 1 from registrations r where r.time_slot_id = a.slot_id and r.user_id = a.user_id and r.status <> 'cancelled') as already,
           (select count(*)::int from registrations r join time_slots s on s.id = r.time_slot_id
             where r.user_id = a.user_id and r.status = 'registered' and s.start_time + make_interval(mins => s.duration_minutes) > a.at) as active,
-          (select count(*)::int from registrations r where r.time_slot_id = a.slot_id and r.status <> 'cancelled') as taken
-        from rows from (json_to_recordset(${json}::json) as (slot_id text, user_id text, at timestamptz))
-             with ordinality as a(slot_id, user_id, at, n)
+          t.taken
+        from a join t on t.slot_id = a.slot_id
         order by a.n`),
     );
     return rows.map((row) => ({ alreadyRegistered: Boolean(row.already), activeForUser: Number(row.active), takenInSlot: Number(row.taken) }));

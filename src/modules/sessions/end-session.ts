@@ -13,5 +13,5 @@ export async function endSession(core: SessionCore, user: AuthUser, sessionId: s
     if (session.status === 'ended') throw SessionErrors.ended();
     if (session.hostUserId !== user.id) throw SessionErrors.notHost('end');
     await core.end(tx, after, session, 'host_ended', now);
-  });
+  }, sessionId);
 }

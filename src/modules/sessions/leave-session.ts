@@ -19,5 +19,5 @@ export async function leaveSession(core: SessionCore, user: AuthUser, sessionId:
     after.changes.push({ type: 'left', sessionId, userId: user.id });
     if (p.leftAt !== null && p.leftReason === 'left') return;
     await core.closeParticipation(tx, after, session, p, { leftAt: p.leftAt ?? now, reason: 'left' }, now);
-  });
+  }, sessionId);
 }

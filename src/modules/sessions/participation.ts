@@ -147,7 +147,7 @@ export class SessionParticipation {
       const p = await sessionsRepository.lockParticipant(tx, sessionId, userId);
       if (!session || !p || p.status === 'connected' || p.leftAt !== null || session.status === 'ended') return; // came back, or already closed
       await this.core.closeParticipation(tx, after, session, p, { leftAt, reason: 'disconnected' }, now);
-    });
+    }); // not `countsSpeakingOf`: this runs in the participant's write queue, behind its own speaking writes
     this.core.membership?.forget(sessionId); // leftAt set: committed now
   }
 

@@ -15,6 +15,8 @@
  */
 export class SpeakingLedger {
   private readonly sessions = new Map<string, Map<string, SpeakingEntry>>();
+  /** Writes of taken ms not finished yet, per session: their ms are in neither the ledger nor the database. */
+  private readonly writing = new Map<string, Set<Promise<unknown>>>();
 
   /**
    * @param writeIntervalMs stretches ending less than this after the previous write of the same
@@ -102,6 +104,31 @@ export class SpeakingLedger {
     const users = this.sessions.get(sessionId);
     users?.delete(userId);
     if (users?.size === 0) this.sessions.delete(sessionId);
+  }
+
+  /**
+   * Registers the database write of ms that `takeDue` or `release` gave for `sessionId`, so that
+   * a transaction counting the session's speaking can wait for it (`settled`) instead of missing
+   * what is then in neither place.
+   */
+  track(sessionId: string, write: Promise<unknown>): void {
+    let set = this.writing.get(sessionId);
+    if (!set) this.writing.set(sessionId, (set = new Set()));
+    const done = write.then(
+      () => undefined,
+      () => undefined,
+    );
+    set.add(done);
+    void done.then(() => {
+      set.delete(done);
+      if (set.size === 0 && this.writing.get(sessionId) === set) this.writing.delete(sessionId);
+    });
+  }
+
+  /** Resolves once the session's writes tracked before the call have ended, committed or failed. */
+  async settled(sessionId: string): Promise<void> {
+    const set = this.writing.get(sessionId);
+    if (set) await Promise.all([...set]);
   }
 
   /** Number of (session, user) entries held; tests and metrics. */

@@ -82,7 +82,7 @@ export async function signalingRoutes(
       // ws writes the 101 answer itself: helmet's headers would be computed for nothing on every
       // admission (issue 14). The route's only HTTP answers are JSON refusals (403 origin, 404 for
       // a plain GET), which no page renders, so they go without them.
-      helmet: false,
+      config: { securityHeaders: false },
       // Documents the query; failures are turned into close codes by `admit`, not into HTTP 400s.
       schema: { querystring: SignalingQuery },
       attachValidation: true,

@@ -73,7 +73,8 @@ export class SignalingService {
     this.fanOut = new FanOut(this.local, this.state, this.state, this.writer, this.logger, this.metrics);
     this.speaking = new SpeakingTracker(options.ledger, (conn, ms, nowMs) => {
       const now = new Date(nowMs);
-      void this.departures.persist(conn.sessionId, conn.userId, 'addSpeakingTime', () => this.sessions.addSpeakingTime(conn.sessionId, conn.userId, ms / 1000, now));
+      const write = this.departures.persist(conn.sessionId, conn.userId, 'addSpeakingTime', () => this.sessions.addSpeakingTime(conn.sessionId, conn.userId, ms / 1000, now));
+      options.ledger.track(conn.sessionId, write); // a leave or an end counting the session waits for it
     });
     this.departures = new Departures({
       local: this.local,
