@@ -12,6 +12,8 @@ import crypto from 'node:crypto';
  */
 export class VerifiedTokens<T> {
   private readonly entries = new Map<string, { value: T; expMs: number; untilMs: number }>();
+  /** The last token hashed and its digest: a miss is followed by a `put` of the same token. */
+  private last: { token: string; key: string } | null = null;
 
   /**
    * @param capacity entries kept at most (about 200 bytes each plus the value).
@@ -24,7 +26,7 @@ export class VerifiedTokens<T> {
 
   /** The value stored for `token`, unless its `exp` (epoch ms, already with any tolerance) or the entry's age passed at `nowMs`. */
   get(token: string, nowMs: number): T | undefined {
-    const key = digest(token);
+    const key = this.keyOf(token);
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (nowMs >= entry.expMs || nowMs >= entry.untilMs) {
@@ -42,7 +44,14 @@ export class VerifiedTokens<T> {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.set(digest(token), { value, expMs, untilMs: nowMs + this.maxAgeMs });
+    this.entries.set(this.keyOf(token), { value, expMs, untilMs: nowMs + this.maxAgeMs });
+  }
+
+  private keyOf(token: string): string {
+    if (this.last?.token === token) return this.last.key;
+    const key = digest(token);
+    this.last = { token, key };
+    return key;
   }
 
   /** Number of entries (tests). */

@@ -1,13 +1,13 @@
 import crypto from 'node:crypto';
 import { and, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
-import { lockKey } from '../../db/locks.ts';
+import { lockKeys } from '../../db/locks.ts';
 import { inviteCodeAttempts } from '../../db/schema.ts';
 import { retryAfterSeconds, type AttemptCharge, type AttemptWindow, type InviteAttemptStore } from './invite-attempts.ts';
 
 /**
  * Invite-code attempts in the database: one transaction takes an advisory lock per window key
- * (in key order, so two attempts never wait on each other crosswise), counts each window, and
+ * (in one statement, in `lockKeys`' order, so two attempts never wait on each other crosswise), counts each window, and
  * inserts a row per key only if all have room. Concurrent attempts on PostgreSQL queue on the
  * locks, so the count a request sees includes every attempt before it.
  */
@@ -18,7 +18,7 @@ export class DatabaseInviteAttempts implements InviteAttemptStore {
     const now = new Date(nowMs);
     return this.db.transaction(async (tx) => {
       const sorted = [...windows].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      for (const w of sorted) await lockKey(tx, `invite-attempts:${w.key}`);
+      await lockKeys(tx, sorted.map((w) => `invite-attempts:${w.key}`));
       let wait = 0;
       for (const w of sorted) {
         const [row] = await tx
