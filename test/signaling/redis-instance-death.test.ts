@@ -31,6 +31,8 @@ describe('an instance killed with sockets open (Redis)', () => {
   let redis: Redis;
   let a: TestApp;
   let b: TestApp;
+  let urlA: string;
+  let urlB: string;
   const sockets: TestSocket[] = [];
 
   before(async () => {
@@ -38,6 +40,7 @@ describe('an instance killed with sockets open (Redis)', () => {
     database = await openTestDatabase();
     a = await createTestApp({ clock, env, database });
     b = await createTestApp({ clock, env, database });
+    [urlA, urlB] = [await a.listen(), await b.listen()];
   });
   after(async () => {
     await Promise.all(sockets.map((s) => (s.ws.readyState === s.ws.CLOSED ? undefined : s.close())));
@@ -58,7 +61,6 @@ describe('an instance killed with sockets open (Redis)', () => {
   const instances = () => redis.hgetall(`${prefix}signaling:instances`);
 
   test('survivors notice the death within the instance TTL, back-date the drops, and announce participant-left within window + 10 s', async () => {
-    const [urlA, urlB] = [await a.listen(), await b.listen()];
     // The victim's liveness key lives 1 s; its heartbeat keys keep the default 45 s, so only the
     // instance key can explain a quick detection.
     const victim = await createTestApp({ clock, env: { ...env, SIGNALING_INSTANCE_TTL: '1s' }, database });
@@ -128,6 +130,53 @@ describe('an instance killed with sockets open (Redis)', () => {
       assert.equal(row(pia.id).status, 'connected');
     } finally {
       await victim.close();
+    }
+  });
+
+  test('an instance paused past its liveness TTL closes the sockets a survivor took (1012), and the user comes back reconnected', async () => {
+    // A long TTL: the paused instance's own timer does not renew its key during the test.
+    const paused = await createTestApp({ clock, env: { ...env, SIGNALING_INSTANCE_TTL: '60s' }, database });
+    const pausedState = paused.services.signaling.state as RedisSignalingState;
+    try {
+      const urlP = await paused.listen();
+      const { sessionId, users } = await privateSession(a, ['Pause Quin', 'Pause Rhea']);
+      const [quin, rhea] = users;
+      const q = await open(urlA, quin, sessionId);
+      await q.next('participant-list');
+      const r = await open(urlP, rhea, sessionId);
+      await r.next('participant-list');
+      await q.next('participant-joined');
+      const rheaOwner = await redis.hget(`${prefix}session:ws:${sessionId}`, rhea.id);
+
+      // What a pause (GC, SIGSTOP, a frozen VM) longer than its TTL looks like to the others: its
+      // liveness key is gone while its sockets stay open.
+      await redis.del(`${prefix}signaling:instance:${pausedState.instanceId}:alive`);
+      clock.advance(5_000);
+      await alive(q);
+      assert.equal((await a.services.signaling.sweep()).orphaned, 1, "a survivor takes Rhea's presence as an orphan");
+
+      // The paused instance runs again: its next sweep finds Rhea's presence taken and closes her socket.
+      const resumed = await paused.services.signaling.sweep();
+      assert.equal(resumed.lost, 1);
+      assert.deepEqual(await r.closed, { code: 1012, reason: 'PRESENCE_LOST' });
+      await paused.services.signaling.idle();
+
+      // Rhea's client reconnects (on A here) inside the window: announced as reconnected, never left.
+      const r2 = await open(urlA, rhea, sessionId);
+      assert.deepEqual(listedIds(await r2.next('participant-list')), [quin.id]);
+      const back = await q.next('participant-joined');
+      assert.equal((back.participant as { userId: string }).userId, rhea.id);
+      assert.equal(back.reconnected, true);
+      assert.ok(q.hasNo('participant-left'));
+
+      // A stale entry whose user is held by another connection now reads as replaced, not orphaned.
+      const lost = await pausedState.refresh([{ sessionId, userId: rhea.id, owner: rheaOwner!, atMs: clock.nowMs() }]);
+      assert.deepEqual(lost.map((l) => l.replaced), [true]);
+      await redis.hdel(`${prefix}session:ws:${sessionId}`, rhea.id);
+      const orphaned = await pausedState.refresh([{ sessionId, userId: rhea.id, owner: rheaOwner!, atMs: clock.nowMs() }]);
+      assert.deepEqual(orphaned.map((l) => l.replaced), [false]);
+    } finally {
+      await paused.close();
     }
   });
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SpeakingLedger } from '../../src/modules/sessions/speaking-ledger.ts';
+import type { Connection } from '../../src/modules/signaling/connection.ts';
+import { SpeakingTracker } from '../../src/modules/signaling/speaking-tracker.ts';
 import { LivenessSchedule } from '../../src/modules/signaling/liveness-schedule.ts';
 import { charge, fullBudget } from '../../src/modules/signaling/message-budget.ts';
 import { ManualClock } from '../../src/shared/clock.ts';
@@ -94,6 +96,23 @@ describe('speaking ledger (seed 002 AC4)', () => {
     assert.equal(settled, true, 'a failed write ends the wait too');
   });
 
+  test('a sweep that has not chosen its sessions waits for every session\'s writes in flight', async () => {
+    const ledger = new SpeakingLedger();
+    await ledger.settled(null); // nothing tracked: at once
+    let commitA!: () => void;
+    let commitB!: () => void;
+    ledger.track('a', new Promise<void>((resolve) => (commitA = resolve)));
+    ledger.track('b', new Promise<void>((resolve) => (commitB = resolve)));
+    let settled = false;
+    const waiting = ledger.settled(null).then(() => (settled = true));
+    commitA();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(settled, false, "b's write is still in flight");
+    commitB();
+    await waiting;
+    assert.equal(settled, true);
+  });
+
   test('what a commit counted is cleared: nothing is written twice', () => {
     const ledger = new SpeakingLedger();
     ledger.begin('s', 'a', 0);
@@ -106,6 +125,38 @@ describe('speaking ledger (seed 002 AC4)', () => {
     ledger.begin('t', 'b', 0);
     ledger.clear('t', null);
     assert.equal(ledger.size, 0, 'an ended session clears every member');
+  });
+});
+
+describe('speaking tracker', () => {
+  test('every write it takes from the ledger is tracked: a leave waits for the flush and the release alike', async () => {
+    const ledger = new SpeakingLedger(1_000);
+    const commits: { ms: number; commit: () => void }[] = [];
+    const tracker = new SpeakingTracker(ledger, (_conn, ms) => new Promise<void>((resolve) => commits.push({ ms, commit: resolve })));
+    const conn = { sessionId: 's', userId: 'u' } as Connection;
+    const settledNow = async () => {
+      let done = false;
+      const waiting = ledger.settled('s').then(() => (done = true));
+      await new Promise((resolve) => setImmediate(resolve));
+      return { done: () => done, waiting };
+    };
+
+    tracker.set(conn, true, 0);
+    assert.equal(tracker.set(conn, false, 2_000), true);
+    assert.deepEqual(commits.map((c) => c.ms), [2_000], 'the end of a stretch is written at once (first write)');
+    const first = await settledNow();
+    assert.equal(first.done(), false, 'the throttled write is in flight: a leave would wait');
+    commits[0]!.commit();
+    await first.waiting;
+
+    tracker.set(conn, true, 2_100);
+    tracker.release(conn, 2_600);
+    assert.deepEqual(commits.map((c) => c.ms), [2_000, 500], 'a release writes the open stretch');
+    const second = await settledNow();
+    assert.equal(second.done(), false, 'the release write is tracked too');
+    commits[1]!.commit();
+    await second.waiting;
+    assert.equal(ledger.size, 0);
   });
 });
 

@@ -60,11 +60,12 @@ export class SessionCore {
   /**
    * Runs `work` in one transaction; after the commit, clears the speaking time it counted, then
    * pushes its changes to the listeners, in order. Nothing follows a rollback.
-   * @param countsSpeakingOf a session whose speaking `work` counts: this instance's writes of its
-   *   speaking still in flight land first (awaited before the transaction, which holds no lock yet).
+   * @param countsSpeakingOf a session whose speaking `work` counts, or null when it may count any
+   *   session's (a sweep): this instance's writes of that speaking still in flight land first
+   *   (awaited before the transaction, which holds no lock yet).
    */
-  async transact<T>(work: (tx: Executor, after: AfterCommit) => Promise<T>, countsSpeakingOf?: string): Promise<T> {
-    if (countsSpeakingOf) await this.ledger.settled(countsSpeakingOf);
+  async transact<T>(work: (tx: Executor, after: AfterCommit) => Promise<T>, countsSpeakingOf?: string | null): Promise<T> {
+    if (countsSpeakingOf !== undefined) await this.ledger.settled(countsSpeakingOf);
     const after: AfterCommit = { changes: [], counted: [], tasks: [] };
     const result = await this.db.transaction((tx) => work(tx, after));
     this.applyAfterCommit(after);

@@ -42,6 +42,6 @@ export async function runSessionLifecycle(core: SessionCore, now: Date): Promise
     await endAll(await sessionsRepository.claimPrivateSessionsTimedOut(tx, new Date(now.getTime() - rules.privateSessionTimeoutMs), BATCH), () => 'timeout');
     await endAll(await sessionsRepository.claimOrphanedPrivateSessions(tx, new Date(now.getTime() - rules.orphanTimeoutMs), BATCH), reasonForOrphan);
     out.push(...after.changes);
-  });
+  }, null); // the sessions it ends are not known yet: any speaking write in flight lands first
   return out;
 }

@@ -125,10 +125,15 @@ export class SpeakingLedger {
     });
   }
 
-  /** Resolves once the session's writes tracked before the call have ended, committed or failed. */
-  async settled(sessionId: string): Promise<void> {
-    const set = this.writing.get(sessionId);
-    if (set) await Promise.all([...set]);
+  /**
+   * Resolves once the writes tracked before the call have ended, committed or failed: the
+   * session's, or every session's when `sessionId` is null (a sweep that has not chosen its
+   * sessions yet).
+   */
+  async settled(sessionId: string | null): Promise<void> {
+    const sets = sessionId === null ? [...this.writing.values()] : [this.writing.get(sessionId)];
+    const pending = sets.flatMap((set) => (set ? [...set] : []));
+    if (pending.length) await Promise.all(pending);
   }
 
   /** Number of (session, user) entries held; tests and metrics. */

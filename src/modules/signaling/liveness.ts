@@ -17,6 +17,8 @@ export interface SweepResult {
   orphaned: number;
   /** Drops whose reconnect window passed: `markLeft` and `participant-left` sent. */
   left: number;
+  /** Local connections whose presence another instance had taken (this one was presumed dead): closed. */
+  lost: number;
 }
 
 /** What the sweep asks of the connection lifecycle. */
@@ -25,6 +27,12 @@ export interface LivenessHooks {
   timedOut(conn: Connection, now: Date): Promise<void>;
   /** Presence of a dead instance became a drop (dated `drop.droppedAtMs`): store the participant as dropped. */
   orphaned(drop: PendingDrop, now: Date): Promise<void>;
+  /**
+   * A local connection's presence is no longer its own in the shared store: another instance
+   * took it as an orphan while this one was paused (`replaced` false: close it so that the client
+   * reconnects), or a newer connection holds it (`replaced`: close it as replaced).
+   */
+  presenceLost(conn: Connection, replaced: boolean, now: Date): void;
   /** A drop's reconnect window passed: announce and store the leave. */
   finalize(drop: PendingDrop, now: Date): Promise<void>;
   /** Writes speaking time the write throttle held back. */
@@ -135,10 +143,18 @@ export class Liveness {
     for (const conn of live) if (!conn.gone) hooks.flushSpeaking(conn, nowMs);
 
     let orphans: PendingDrop[] = [];
+    let lost = 0;
     if (presence.shared) {
       const alive = live.filter((conn) => !conn.gone);
       for (const conn of alive) conn.refreshedAtMs = nowMs;
-      await presence.refresh(alive.map((conn) => ({ sessionId: conn.sessionId, userId: conn.userId, owner: conn.owner, atMs: conn.lastSeenMs })));
+      const notOurs = await presence.refresh(alive.map((conn) => ({ sessionId: conn.sessionId, userId: conn.userId, owner: conn.owner, atMs: conn.lastSeenMs })));
+      for (const { entry, replaced } of notOurs) {
+        const conn = local.get(entry.sessionId, entry.userId);
+        if (!conn || conn.gone || conn.owner !== entry.owner) continue;
+        logger.warn({ sessionId: conn.sessionId, userId: conn.userId, connectionId: conn.id, replaced }, 'signaling: presence no longer held by this connection: closing');
+        hooks.presenceLost(conn, replaced, now);
+        lost++;
+      }
       orphans = await presence.claimOrphans(nowMs);
       for (const drop of orphans) {
         logger.warn({ sessionId: drop.sessionId, userId: drop.userId }, 'signaling: dropped (the instance holding the connection stopped answering)');
@@ -150,7 +166,7 @@ export class Liveness {
     hooks.prune(nowMs);
     await presence.prune(nowMs);
     await Promise.all(writes);
-    return { timedOut: silent.length, orphaned: orphans.length, left: due.length };
+    return { timedOut: silent.length, orphaned: orphans.length, left: due.length, lost };
   }
 
   private ping(conn: Connection): boolean {

@@ -5,6 +5,7 @@ import type {
   ClusterMessage,
   PendingDrop,
   PresenceClaim,
+  LostPresence,
   PresenceRefresh,
   SignalingState,
   TicketGrant,
@@ -75,7 +76,9 @@ export class MemorySignalingState implements SignalingState {
     if (entry?.owner === owner) entry.view = view;
   }
 
-  async refresh(_entries: PresenceRefresh[]): Promise<void> {}
+  async refresh(_entries: PresenceRefresh[]): Promise<LostPresence[]> {
+    return []; // one process: nobody else takes an entry
+  }
 
   async takeDropsBefore(cutoffMs: number): Promise<PendingDrop[]> {
     const due: PendingDrop[] = [];

@@ -70,22 +70,25 @@ if redis.call('HGET', P .. 'session:ws:' .. sid, uid) ~= owner then return 0 end
 redis.call('HSET', P .. 'session:peers:' .. sid, uid, ARGV[5])
 return 1
 `,
-  /** ARGV: P, presenceTtl, heartbeatTtl, then (sid, uid, owner, at) groups. */
+  /** ARGV: P, presenceTtl, heartbeatTtl, then (sid, uid, owner, at) groups. Returns (group number from 0, 1 if another connection holds it now else 0) pairs for the groups no longer owned. */
   refresh: `
 local P, presenceTtl, heartbeatTtl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local n = 0
+local lost = {}
 for i = 4, #ARGV, 4 do
   local sid, uid, owner, at = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local wsKey = P .. 'session:ws:' .. sid
-  if redis.call('HGET', wsKey, uid) == owner then
+  local current = redis.call('HGET', wsKey, uid)
+  if current == owner then
     redis.call('SET', P .. 'session:heartbeat:' .. sid .. ':' .. uid, at, 'PX', heartbeatTtl)
     redis.call('PEXPIRE', wsKey, presenceTtl)
     redis.call('PEXPIRE', P .. 'session:peers:' .. sid, presenceTtl)
     redis.call('PEXPIRE', P .. 'signaling:user:' .. uid, presenceTtl)
-    n = n + 1
+  else
+    lost[#lost + 1] = (i - 4) / 4
+    lost[#lost + 1] = current and 1 or 0
   end
 end
-return n
+return lost
 `,
   /** ARGV: P, cutoff. Returns member, score pairs. */
   takeDrops: `

@@ -5,6 +5,7 @@ import type { SignalingParticipant } from './signaling.schemas.ts';
 import type {
   ClaimOutcome,
   ClusterMessage,
+  LostPresence,
   PendingDrop,
   PresenceClaim,
   PresenceRefresh,
@@ -193,13 +194,21 @@ export class RedisSignalingState implements SignalingState {
     await this.call('updateView', sessionId, userId, owner, JSON.stringify(view));
   }
 
-  async refresh(entries: PresenceRefresh[]): Promise<void> {
-    const calls: Promise<unknown>[] = [];
+  async refresh(entries: PresenceRefresh[]): Promise<LostPresence[]> {
+    const calls: Promise<LostPresence[]>[] = [];
     for (let i = 0; i < entries.length; i += REFRESH_BATCH) {
-      const args = entries.slice(i, i + REFRESH_BATCH).flatMap((e) => [e.sessionId, e.userId, e.owner, e.atMs]);
-      calls.push(this.call('refresh', this.options.presenceTtlMs, this.options.heartbeatTtlMs, ...args));
+      const batch = entries.slice(i, i + REFRESH_BATCH);
+      const args = batch.flatMap((e) => [e.sessionId, e.userId, e.owner, e.atMs]);
+      const reply = this.call('refresh', this.options.presenceTtlMs, this.options.heartbeatTtlMs, ...args) as Promise<number[]>;
+      calls.push(
+        reply.then((flat) => {
+          const lost: LostPresence[] = [];
+          for (let j = 0; j < flat.length; j += 2) lost.push({ entry: batch[flat[j]!]!, replaced: flat[j + 1] === 1 });
+          return lost;
+        }),
+      );
     }
-    await Promise.all(calls);
+    return (await Promise.all(calls)).flat();
   }
 
   async takeDropsBefore(cutoffMs: number): Promise<PendingDrop[]> {

@@ -9,6 +9,11 @@ export const CloseCode = {
   messageTooBig: 1009,
   /** Unexpected server failure while admitting the connection. */
   internalError: 1011,
+  /**
+   * The instance holding the socket was presumed dead (paused past its liveness TTL) and another
+   * took its presence over; the client reconnects (RFC 6455 registry: Service Restart).
+   */
+  presenceLost: 1012,
   /** A dependency (database) is unavailable; the client may retry later. */
   tryAgainLater: 1013,
   badToken: 4401,

@@ -73,8 +73,7 @@ export class SignalingService {
     this.fanOut = new FanOut(this.local, this.state, this.state, this.writer, this.logger, this.metrics);
     this.speaking = new SpeakingTracker(options.ledger, (conn, ms, nowMs) => {
       const now = new Date(nowMs);
-      const write = this.departures.persist(conn.sessionId, conn.userId, 'addSpeakingTime', () => this.sessions.addSpeakingTime(conn.sessionId, conn.userId, ms / 1000, now));
-      options.ledger.track(conn.sessionId, write); // a leave or an end counting the session waits for it
+      return this.departures.persist(conn.sessionId, conn.userId, 'addSpeakingTime', () => this.sessions.addSpeakingTime(conn.sessionId, conn.userId, ms / 1000, now));
     });
     this.departures = new Departures({
       local: this.local,
@@ -110,6 +109,7 @@ export class SignalingService {
       hooks: {
         timedOut: (conn, now) => this.departures.drop(conn, now),
         orphaned: (drop, now) => this.departures.orphaned(drop, now),
+        presenceLost: (conn, replaced, now) => this.retireLost(conn, replaced, now),
         finalize: (drop, now) => this.departures.finalize(drop, now),
         flushSpeaking: (conn, nowMs) => this.speaking.flush(conn, nowMs),
         prune: (nowMs) => this.changes.prune(nowMs),
@@ -340,7 +340,24 @@ export class SignalingService {
     conn.lastSeenMs = nowMs;
     if (!this.state.shared || !conn.joined || conn.gone || nowMs - conn.refreshedAtMs < this.state.refreshIntervalMs) return;
     conn.refreshedAtMs = nowMs;
-    void this.state.refresh([{ sessionId: conn.sessionId, userId: conn.userId, owner: conn.owner, atMs: nowMs }]).catch((err: unknown) => this.logFailure(err, 'refresh'));
+    void this.state.refresh([{ sessionId: conn.sessionId, userId: conn.userId, owner: conn.owner, atMs: nowMs }]).then(
+      // Taken while this instance was presumed dead: the client reconnects (see Liveness).
+      (lost) => {
+        if (lost.length > 0 && !conn.gone) this.retireLost(conn, lost[0]!.replaced, this.clock.now());
+      },
+      (err: unknown) => this.logFailure(err, 'refresh'),
+    );
+  }
+
+  /**
+   * Closes a connection whose shared presence is no longer its own: 4409 when a newer connection
+   * holds it (the client must not take it back), 1012 when an instance took it as an orphan while
+   * this one was paused (the client reconnects, and is announced `reconnected`). No drop is
+   * recorded here: the other instance did, or the newer connection replaced it.
+   */
+  private retireLost(conn: Connection, replaced: boolean, now: Date): void {
+    if (replaced) this.departures.retire(conn, CloseCode.replaced, 'REPLACED', now);
+    else this.departures.retire(conn, CloseCode.presenceLost, 'PRESENCE_LOST', now);
   }
 
   /** Socket closed (by the client, the network, or us): a drop, unless already accounted for. */

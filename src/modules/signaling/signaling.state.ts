@@ -65,6 +65,16 @@ export interface PresenceRefresh {
   atMs: number;
 }
 
+/** A refreshed entry that was no longer owned as given (`PresenceStore.refresh`). */
+export interface LostPresence {
+  entry: PresenceRefresh;
+  /**
+   * True when another connection of the user holds the presence now (a newer one replaced it; its
+   * kick may have been lost), false when nobody does (another instance took it as an orphan).
+   */
+  replaced: boolean;
+}
+
 /** What a single-use signaling ticket stands for. */
 export interface TicketGrant {
   userId: string;
@@ -111,8 +121,12 @@ export interface PresenceStore {
   evict(sessionId: string, userId: string): Promise<{ owner: string | null; drop: PendingDrop | null }>;
   /** Updates how the others see the participant, if `owner` is still current. */
   updateView(sessionId: string, userId: string, owner: string, view: SignalingParticipant): Promise<void>;
-  /** Refreshes heartbeat keys and presence TTLs of entries still owned as given. */
-  refresh(entries: PresenceRefresh[]): Promise<void>;
+  /**
+   * Refreshes heartbeat keys and presence TTLs of entries still owned as given.
+   * @returns the entries that are not: another instance took them while this one was presumed
+   *   dead (paused longer than its liveness TTL), or a newer connection replaced them.
+   */
+  refresh(entries: PresenceRefresh[]): Promise<LostPresence[]>;
   /** Removes and returns the pending drops at or before `cutoffMs` (each one to one caller only). */
   takeDropsBefore(cutoffMs: number): Promise<PendingDrop[]>;
   /**

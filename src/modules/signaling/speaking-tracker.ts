@@ -7,13 +7,18 @@ import type { Connection } from './connection.ts';
  * the database through `write` (in batches: at most once per `writeIntervalMs` per user, plus
  * whenever a connection goes away). A leave or an end committed on this instance counts the
  * ledger's unwritten time in its own transaction and clears it, so what is released afterwards
- * is only what no transaction counted.
+ * is only what no transaction counted. Every write taken from the ledger is registered with it
+ * (`SpeakingLedger.track`) here, where the ms leave it: while it runs they are in neither the
+ * ledger nor the database, and a leave or an end of the session waits for it.
  */
 export class SpeakingTracker {
   constructor(
     private readonly ledger: SpeakingLedger,
-    /** Writes `ms` of speaking for the connection's participant (queued behind its other writes). */
-    private readonly write: (conn: Connection, ms: number, nowMs: number) => void,
+    /**
+     * Writes `ms` of speaking for the connection's participant (queued behind its other writes).
+     * @returns the write, settled when it committed or failed.
+     */
+    private readonly write: (conn: Connection, ms: number, nowMs: number) => Promise<unknown>,
   ) {}
 
   /**
@@ -39,12 +44,15 @@ export class SpeakingTracker {
 
   /** The connection went away (dropped, replaced, retired, session ended): closes its stretch and writes what is left. */
   release(conn: Connection, nowMs: number): void {
-    const ms = this.ledger.release(conn.sessionId, conn.userId, nowMs);
-    if (ms > 0) this.write(conn, ms, nowMs);
+    this.writeTaken(conn, this.ledger.release(conn.sessionId, conn.userId, nowMs), nowMs);
   }
 
   private writeDue(conn: Connection, nowMs: number, force: boolean): void {
-    const ms = this.ledger.takeDue(conn.sessionId, conn.userId, nowMs, force);
-    if (ms > 0) this.write(conn, ms, nowMs);
+    this.writeTaken(conn, this.ledger.takeDue(conn.sessionId, conn.userId, nowMs, force), nowMs);
+  }
+
+  /** Writes ms just taken from the ledger, registered with it until the write settles. */
+  private writeTaken(conn: Connection, ms: number, nowMs: number): void {
+    if (ms > 0) this.ledger.track(conn.sessionId, this.write(conn, ms, nowMs));
   }
 }
