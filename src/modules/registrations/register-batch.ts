@@ -5,7 +5,7 @@ import { Batcher } from '../../shared/batcher.ts';
 import type { AppError } from '../../shared/errors.ts';
 import type { AuthUser } from '../auth/auth.service.ts';
 import type { OutboxService } from '../outbox/outbox.service.ts';
-import type { SlotRow, SlotsService } from '../slots/slots.service.ts';
+import { registrationClosesAt, type SlotRow, type SlotsService } from '../slots/slots.service.ts';
 import { RegistrationErrors } from './registrations.errors.ts';
 import { registrationCreated } from './registrations.events.ts';
 import { registrationsRepository, type RegistrationRow } from './registrations.repository.ts';
@@ -43,7 +43,7 @@ type Outcome = { ok: true; view: RegistrationView } | { ok: false; error: unknow
 export function refusal(slot: SlotRow | undefined, standing: Standing, alsoTaken: number, now: Date, rules: Pick<RuleSettings, 'registrationCutoffMs'>): AppError | null {
   if (!slot) return RegistrationErrors.slotNotFound();
   if (!slot.isActive) return RegistrationErrors.slotInactive();
-  const closesAt = slot.startTime.getTime() - rules.registrationCutoffMs;
+  const closesAt = registrationClosesAt(slot, rules.registrationCutoffMs);
   if (now.getTime() >= closesAt) return RegistrationErrors.registrationClosed(new Date(closesAt).toISOString());
   if (standing.alreadyRegistered) return RegistrationErrors.alreadyRegistered();
   if (standing.activeForUser >= MAX_ACTIVE_REGISTRATIONS) return RegistrationErrors.tooMany(MAX_ACTIVE_REGISTRATIONS);

@@ -5,7 +5,7 @@ import type { AdminListSlotsQuery, AdminSlot, PatchSlotBody, Slot } from '../../
 import { decodeCursor, encodeCursor } from '../../shared/pagination.ts';
 import { requireAdmin, type AuthUser } from '../auth/auth.service.ts';
 import { isValidTimeZone, localTimeOf, occurrencesBetween, type Recurrence } from './slot-generation.ts';
-import { isRegistrationOpen, updateSlot, type SlotDeactivationHook } from './slot-admin.ts';
+import { isRegistrationOpen, registrationClosesAt, updateSlot, type SlotDeactivationHook } from './slot-admin.ts';
 import { MAX_SESSION_SIZE } from './slot-limits.ts';
 import { SlotErrors } from './slots.errors.ts';
 import { slotsRepository, type AdminSlotRow, type SlotListRow, type SlotRow } from './slots.repository.ts';
@@ -18,6 +18,8 @@ export const CEFR_LEVELS = ['A1', 'A2', 'B1', 'B2', 'C1', 'C2'] as const;
 export type CefrLevel = (typeof CEFR_LEVELS)[number];
 
 export { MAX_SESSION_SIZE } from './slot-limits.ts';
+/** The registration cutoff rule (seed 000 §5.1), for the modules that check registrations. */
+export { registrationClosesAt } from './slot-admin.ts';
 
 /** Input of `POST /api/slots` (seed 000 §2.1, seed 001). */
 export interface CreateSlotInput {
@@ -298,7 +300,7 @@ export class SlotsService {
       registeredCount: row.registeredCount,
       seatsLeft: Math.max(0, row.maxParticipants - row.registeredCount),
       myRegistrationId: row.myRegistrationId,
-      registrationClosesAt: new Date(row.startTime.getTime() - this.rules.registrationCutoffMs).toISOString(),
+      registrationClosesAt: new Date(registrationClosesAt(row, this.rules.registrationCutoffMs)).toISOString(),
       createdAt: row.createdAt.toISOString(),
     };
   }
