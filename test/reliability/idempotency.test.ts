@@ -109,6 +109,22 @@ describe('Idempotency-Key on creating POSTs', () => {
     assert.deepEqual(hosted, [{ id: JSON.parse(answers[0].body).id }]);
   });
 
+  test('a private session and its stored answer commit in one transaction; the replay is the same bytes', async () => {
+    const host = await t.user('Idem Host Same Tx');
+    const body = { type: 'private', targetLanguageCode: 'de', maxParticipants: 2 };
+    const first = await post(host, '/api/sessions', 'session-same-tx', body);
+    assert.equal(first.status, 201);
+    const [key] = rowsOf<{ x: string; state: string; body: string }>(
+      await t.database.db.execute(sql`select xmin::text as x, state, response_body as body from idempotency_keys where user_id = ${host.id} and key = 'session-same-tx'`),
+    );
+    const [session] = rowsOf<{ x: string }>(await t.database.db.execute(sql`select xmin::text as x from sessions where id = ${JSON.parse(first.body).id}`));
+    assert.equal(key.state, 'done');
+    assert.equal(key.body, first.body, 'the stored answer is the bytes sent');
+    assert.equal(key.x, session.x, "the answer was stored by the session's transaction");
+    const again = await post(host, '/api/sessions', 'session-same-tx', body);
+    assert.deepEqual({ status: again.status, body: again.body, replayed: again.replayed }, { status: 201, body: first.body, replayed: true });
+  });
+
   test('the same key with another request is refused with 422 and changes nothing', async () => {
     const u = await t.user('Idem Reuse');
     const [first, second] = [await slot(), await slot()];

@@ -41,10 +41,10 @@ const POLL_MS = 25;
  * still running; the same key with another request is refused. Keys belong to a user and expire
  * after `ttlMs`. Answers 5xx and 429 are not stored: the key is released and a retry runs anew.
  *
- * Where the route stores the answer in the work's own transaction (registrations), the two commit
- * together. Elsewhere (private sessions, whose answer is read after the commit) it is stored
- * afterwards: if the process dies between the two, a retry after `pendingTimeoutMs` runs the
- * request again (and meets the domain's own rules, such as the limit of active sessions per host).
+ * Where the route stores the answer in the work's own transaction (registrations, private
+ * sessions: `answerInTransaction` in src/http/idempotency.ts), the two commit together. A route
+ * that stores it afterwards (`onSend`) leaves a window: if the process dies between the two, a
+ * retry after `pendingTimeoutMs` runs the request again.
  */
 export class IdempotencyService {
   /**

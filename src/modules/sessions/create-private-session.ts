@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { Executor } from '../../db/client.ts';
 import { isUniqueViolation } from '../../db/locks.ts';
 import type { AuthUser } from '../auth/auth.service.ts';
 import { generateInviteCode } from './invite-code.ts';
@@ -18,6 +19,13 @@ export interface CreatePrivateInput {
   recordingConsent?: boolean;
 }
 
+/**
+ * Called with the new session's id inside its transaction, last (the route's idempotent answer is
+ * read and stored there, so the session and the answer commit together); what it throws rolls the
+ * session back.
+ */
+export type AfterCreate = (tx: Executor, sessionId: string) => Promise<void>;
+
 /** Draws of a fresh invite code when one is taken by a live session. */
 const CODE_ATTEMPTS = 6;
 
@@ -27,7 +35,7 @@ const CODE_ATTEMPTS = 6;
  * @returns the new session's id.
  * @throws AppError limit_reached/TOO_MANY_ACTIVE_SESSIONS or DAILY_SESSION_LIMIT.
  */
-export async function createPrivateSession(core: SessionCore, user: AuthUser, input: CreatePrivateInput, now: Date): Promise<string> {
+export async function createPrivateSession(core: SessionCore, user: AuthUser, input: CreatePrivateInput, now: Date, afterCreate?: AfterCreate): Promise<string> {
   const id = crypto.randomUUID();
   const consent = input.recordingConsent ?? false;
   for (let attempt = 1; ; attempt++) {
@@ -51,6 +59,7 @@ export async function createPrivateSession(core: SessionCore, user: AuthUser, in
           },
         ]);
         await sessionsRepository.insertParticipants(tx, [newParticipantRow(id, { userId: user.id, displayName: user.name, role: 'host', recordingConsent: consent }, now)]);
+        await afterCreate?.(tx, id);
       });
       return id;
     } catch (err) {

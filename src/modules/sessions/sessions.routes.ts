@@ -38,7 +38,10 @@ export async function sessionsRoutes(app: FastifyInstance, deps: { sessions: Ses
       preHandler: idempotent.preHandler,
       onSend: idempotent.onSend,
     },
-    async (request, reply) => reply.status(201).send(await deps.sessions.createPrivate(currentUser(request), request.body, deps.clock.now())),
+    async (request, reply) => {
+      const session = await deps.sessions.createPrivate(currentUser(request), request.body, deps.clock.now(), idempotent.answerInTransaction(request, reply, 201));
+      return idempotent.send(request, reply, 201, session);
+    },
   );
   r.post(
     '/api/sessions/join',

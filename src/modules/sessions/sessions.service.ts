@@ -96,9 +96,20 @@ export class SessionsService {
     return createSlotSessions(tx, planned, placements, now);
   }
 
-  /** `POST /api/sessions` (`create-private-session.ts`). @throws AppError limit_reached. */
-  async createPrivate(user: AuthUser, input: CreatePrivateInput, now: Date): Promise<SessionView> {
-    return this.getSession(user, await createPrivateSession(this.core, user, input, now));
+  /**
+   * `POST /api/sessions` (`create-private-session.ts`).
+   * @param storeAnswer given (a request with an `Idempotency-Key`): called with the new session's
+   *   view inside the creating transaction, so the session and the stored answer commit together.
+   * @throws AppError limit_reached.
+   */
+  async createPrivate(user: AuthUser, input: CreatePrivateInput, now: Date, storeAnswer?: (tx: Executor, view: SessionView) => Promise<void>): Promise<SessionView> {
+    if (!storeAnswer) return this.getSession(user, await createPrivateSession(this.core, user, input, now));
+    let view: SessionView | null = null;
+    await createPrivateSession(this.core, user, input, now, async (tx, sessionId) => {
+      view = await getSession(tx, this.core.rules, user, sessionId);
+      await storeAnswer(tx, view);
+    });
+    return view!;
   }
 
   /** `POST /api/sessions/join` (`join-by-code.ts`). @throws AppError rate_limited, not_found, conflict, limit_reached. */
