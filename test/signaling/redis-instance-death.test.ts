@@ -169,12 +169,15 @@ describe('an instance killed with sockets open (Redis)', () => {
       assert.equal(back.reconnected, true);
       assert.ok(q.hasNo('participant-left'));
 
-      // A stale entry whose user is held by another connection now reads as replaced, not orphaned.
-      const lost = await pausedState.refresh([{ sessionId, userId: rhea.id, owner: rheaOwner!, atMs: clock.nowMs() }]);
-      assert.deepEqual(lost.map((l) => l.replaced), [true]);
+      // What a stale entry reads as: replaced while another connection holds it, orphaned once
+      // nobody does, ended once the session ended.
+      const stale = () => pausedState.refresh([{ sessionId, userId: rhea.id, owner: rheaOwner!, atMs: clock.nowMs() }]);
+      assert.deepEqual((await stale()).map((l) => l.why), ['replaced']);
       await redis.hdel(`${prefix}session:ws:${sessionId}`, rhea.id);
-      const orphaned = await pausedState.refresh([{ sessionId, userId: rhea.id, owner: rheaOwner!, atMs: clock.nowMs() }]);
-      assert.deepEqual(orphaned.map((l) => l.replaced), [false]);
+      assert.deepEqual((await stale()).map((l) => l.why), ['orphaned']);
+      await redis.set(`${prefix}signaling:ended:${sessionId}`, 'host_ended', 'PX', 60_000);
+      assert.deepEqual((await stale()).map((l) => l.why), ['ended']);
+      await redis.del(`${prefix}signaling:ended:${sessionId}`);
     } finally {
       await paused.close();
     }

@@ -4,7 +4,7 @@ import { OPEN, type Connection } from './connection.ts';
 import type { LocalConnections } from './local-connections.ts';
 import { LivenessSchedule } from './liveness-schedule.ts';
 import type { SignalingLogger } from './signaling.ports.ts';
-import type { PendingDrop, PresenceStore } from './signaling.state.ts';
+import type { LostPresence, PendingDrop, PresenceStore } from './signaling.state.ts';
 
 /** Step of the liveness timer: one slice of the pings per tick. */
 export const LIVENESS_TICK_MS = 100;
@@ -27,12 +27,8 @@ export interface LivenessHooks {
   timedOut(conn: Connection, now: Date): Promise<void>;
   /** Presence of a dead instance became a drop (dated `drop.droppedAtMs`): store the participant as dropped. */
   orphaned(drop: PendingDrop, now: Date): Promise<void>;
-  /**
-   * A local connection's presence is no longer its own in the shared store: another instance
-   * took it as an orphan while this one was paused (`replaced` false: close it so that the client
-   * reconnects), or a newer connection holds it (`replaced`: close it as replaced).
-   */
-  presenceLost(conn: Connection, replaced: boolean, now: Date): void;
+  /** A local connection's presence is no longer its own in the shared store (`LostPresence.why`): close it. */
+  presenceLost(conn: Connection, why: LostPresence['why'], now: Date): void;
   /** A drop's reconnect window passed: announce and store the leave. */
   finalize(drop: PendingDrop, now: Date): Promise<void>;
   /** Writes speaking time the write throttle held back. */
@@ -148,11 +144,11 @@ export class Liveness {
       const alive = live.filter((conn) => !conn.gone);
       for (const conn of alive) conn.refreshedAtMs = nowMs;
       const notOurs = await presence.refresh(alive.map((conn) => ({ sessionId: conn.sessionId, userId: conn.userId, owner: conn.owner, atMs: conn.lastSeenMs })));
-      for (const { entry, replaced } of notOurs) {
+      for (const { entry, why } of notOurs) {
         const conn = local.get(entry.sessionId, entry.userId);
         if (!conn || conn.gone || conn.owner !== entry.owner) continue;
-        logger.warn({ sessionId: conn.sessionId, userId: conn.userId, connectionId: conn.id, replaced }, 'signaling: presence no longer held by this connection: closing');
-        hooks.presenceLost(conn, replaced, now);
+        logger.warn({ sessionId: conn.sessionId, userId: conn.userId, connectionId: conn.id, why }, 'signaling: presence no longer held by this connection: closing');
+        hooks.presenceLost(conn, why, now);
         lost++;
       }
       orphans = await presence.claimOrphans(nowMs);

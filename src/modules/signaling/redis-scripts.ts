@@ -70,7 +70,7 @@ if redis.call('HGET', P .. 'session:ws:' .. sid, uid) ~= owner then return 0 end
 redis.call('HSET', P .. 'session:peers:' .. sid, uid, ARGV[5])
 return 1
 `,
-  /** ARGV: P, presenceTtl, heartbeatTtl, then (sid, uid, owner, at) groups. Returns (group number from 0, 1 if another connection holds it now else 0) pairs for the groups no longer owned. */
+  /** ARGV: P, presenceTtl, heartbeatTtl, then (sid, uid, owner, at) groups. Returns (group number from 0, why) pairs for the groups no longer owned: why = 1 another connection holds it, 2 the session ended, 0 neither (taken as an orphan). */
   refresh: `
 local P, presenceTtl, heartbeatTtl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local lost = {}
@@ -85,7 +85,9 @@ for i = 4, #ARGV, 4 do
     redis.call('PEXPIRE', P .. 'signaling:user:' .. uid, presenceTtl)
   else
     lost[#lost + 1] = (i - 4) / 4
-    lost[#lost + 1] = current and 1 or 0
+    local why = 0
+    if current then why = 1 elseif redis.call('EXISTS', P .. 'signaling:ended:' .. sid) == 1 then why = 2 end
+    lost[#lost + 1] = why
   end
 end
 return lost

@@ -15,6 +15,9 @@ import type {
 import { ENDED_MEMORY_MS } from './memory-state.ts';
 import { SCRIPTS, type ScriptCaller, type ScriptName } from './redis-scripts.ts';
 
+/** The `refresh` script's codes for an entry no longer owned. */
+const LOST_REASONS: Record<number, LostPresence['why']> = { 0: 'orphaned', 1: 'replaced', 2: 'ended' };
+
 /**
  * `SignalingState` over Redis (`REDIS_URL`), for several instances behind a load balancer.
  *
@@ -203,7 +206,7 @@ export class RedisSignalingState implements SignalingState {
       calls.push(
         reply.then((flat) => {
           const lost: LostPresence[] = [];
-          for (let j = 0; j < flat.length; j += 2) lost.push({ entry: batch[flat[j]!]!, replaced: flat[j + 1] === 1 });
+          for (let j = 0; j < flat.length; j += 2) lost.push({ entry: batch[flat[j]!]!, why: LOST_REASONS[flat[j + 1]!] ?? 'orphaned' });
           return lost;
         }),
       );

@@ -69,10 +69,11 @@ export interface PresenceRefresh {
 export interface LostPresence {
   entry: PresenceRefresh;
   /**
-   * True when another connection of the user holds the presence now (a newer one replaced it; its
-   * kick may have been lost), false when nobody does (another instance took it as an orphan).
+   * Why: `replaced`, another connection of the user holds the presence now (its kick may have been
+   * lost); `ended`, the session ended (its change may not have arrived yet); `orphaned`, nobody
+   * holds it (another instance took it while this one was presumed dead).
    */
-  replaced: boolean;
+  why: 'replaced' | 'ended' | 'orphaned';
 }
 
 /** What a single-use signaling ticket stands for. */
