@@ -44,6 +44,17 @@ describe('Idempotency-Key on creating POSTs', () => {
     const res = await fetch(`${base}${path}`, { method: 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: res.status, body: await res.text(), replayed: res.headers.get('idempotent-replayed') === 'true', retryAfter: res.headers.get('retry-after'), type: res.headers.get('content-type') };
   };
+  /**
+   * The stored answer of `u`'s `key` and whether it was written by the transaction that wrote the
+   * row `id` of `table` (xmin: the transaction that wrote each row's current version).
+   */
+  const storedWith = async (u: TestUser, key: string, table: 'registrations' | 'sessions', id: string) => {
+    const [stored] = rowsOf<{ x: string; state: string; body: string }>(
+      await t.database.db.execute(sql`select xmin::text as x, state, response_body as body from idempotency_keys where user_id = ${u.id} and key = ${key}`),
+    );
+    const [work] = rowsOf<{ x: string }>(await t.database.db.execute(sql`select xmin::text as x from ${sql.identifier(table)} where id = ${id}`));
+    return { state: stored.state, body: stored.body, sameTransaction: stored.x === work.x };
+  };
   const mine = async (u: TestUser) => (await t.app.inject({ method: 'GET', url: '/api/registrations', headers: u.headers })).json().items as { id: string }[];
 
   test('20 concurrent retries of one registration: one registration, 20 identical 201 answers, one registration.created', async () => {
@@ -82,14 +93,7 @@ describe('Idempotency-Key on creating POSTs', () => {
     const slotId = await slot();
     const first = await post(u, `/api/slots/${slotId}/registrations`, 'same-tx-key');
     assert.equal(first.status, 201);
-    // xmin: the transaction that wrote each row's current version.
-    const [key] = rowsOf<{ x: string; state: string; body: string }>(
-      await t.database.db.execute(sql`select xmin::text as x, state, response_body as body from idempotency_keys where user_id = ${u.id} and key = 'same-tx-key'`),
-    );
-    const [registration] = rowsOf<{ x: string }>(await t.database.db.execute(sql`select xmin::text as x from registrations where id = ${JSON.parse(first.body).id}`));
-    assert.equal(key.state, 'done');
-    assert.equal(key.body, first.body, 'the stored answer is the bytes sent');
-    assert.equal(key.x, registration.x, 'the answer was stored by the registration\'s transaction');
+    assert.deepEqual(await storedWith(u, 'same-tx-key', 'registrations', JSON.parse(first.body).id), { state: 'done', body: first.body, sameTransaction: true }, "the bytes sent, stored by the registration's transaction");
     const again = await post(u, `/api/slots/${slotId}/registrations`, 'same-tx-key');
     assert.deepEqual({ status: again.status, body: again.body, replayed: again.replayed, type: again.type }, { status: 201, body: first.body, replayed: true, type: first.type });
   });
@@ -114,13 +118,7 @@ describe('Idempotency-Key on creating POSTs', () => {
     const body = { type: 'private', targetLanguageCode: 'de', maxParticipants: 2 };
     const first = await post(host, '/api/sessions', 'session-same-tx', body);
     assert.equal(first.status, 201);
-    const [key] = rowsOf<{ x: string; state: string; body: string }>(
-      await t.database.db.execute(sql`select xmin::text as x, state, response_body as body from idempotency_keys where user_id = ${host.id} and key = 'session-same-tx'`),
-    );
-    const [session] = rowsOf<{ x: string }>(await t.database.db.execute(sql`select xmin::text as x from sessions where id = ${JSON.parse(first.body).id}`));
-    assert.equal(key.state, 'done');
-    assert.equal(key.body, first.body, 'the stored answer is the bytes sent');
-    assert.equal(key.x, session.x, "the answer was stored by the session's transaction");
+    assert.deepEqual(await storedWith(host, 'session-same-tx', 'sessions', JSON.parse(first.body).id), { state: 'done', body: first.body, sameTransaction: true }, "the bytes sent, stored by the session's transaction");
     const again = await post(host, '/api/sessions', 'session-same-tx', body);
     assert.deepEqual({ status: again.status, body: again.body, replayed: again.replayed }, { status: 201, body: first.body, replayed: true });
   });
