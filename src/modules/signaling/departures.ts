@@ -5,7 +5,7 @@ import type { KeyedQueue } from './keyed-queue.ts';
 import type { LocalConnections } from './local-connections.ts';
 import { CloseCode, closeReason } from './signaling.errors.ts';
 import type { SignalingLogger, SignalingSessions } from './signaling.ports.ts';
-import type { PendingDrop, SignalingState } from './signaling.state.ts';
+import type { LostPresence, PendingDrop, SignalingState } from './signaling.state.ts';
 import type { SpeakingTracker } from './speaking-tracker.ts';
 
 /**
@@ -13,6 +13,7 @@ import type { SpeakingTracker } from './speaking-tracker.ts';
  * - a drop (socket closed or silent): the reconnect window starts, nothing is announced yet;
  * - a drop whose window passed: `participant-left` (`disconnected`), the leave stored at the drop time;
  * - a retirement (replaced 4409, left, session ended): the socket closes, no drop;
+ * - a lost presence (the shared store no longer names the connection): retired too (`lost`);
  * - a deliberate leave: the socket closes (1000 `LEFT`) wherever it is, `participant-left` (`left`) at once.
  * Database writes of one participant queue behind its earlier ones (`persist`).
  */
@@ -67,6 +68,18 @@ export class Departures {
     this.deps.local.remove(conn);
     this.deps.speaking.release(conn, now.getTime());
     conn.socket.close(code, closeReason(reason));
+  }
+
+  /**
+   * Closes a connection whose shared presence is no longer its own: 4409 when a newer connection
+   * holds it (the client must not take it back), 4410 when the session ended (its change did not
+   * reach this instance first), 1012 when an instance took it as an orphan while this one was
+   * paused (the client reconnects, and is announced `reconnected`). No drop is recorded here.
+   */
+  lost(conn: Connection, why: LostPresence['why'], now: Date): void {
+    if (why === 'replaced') this.retire(conn, CloseCode.replaced, 'REPLACED', now);
+    else if (why === 'ended') this.retire(conn, CloseCode.sessionEnded, 'SESSION_ENDED', now);
+    else this.retire(conn, CloseCode.presenceLost, 'PRESENCE_LOST', now);
   }
 
   /** A drop whose window passed: announce `participant-left` and store the leave at the drop time. */

@@ -16,7 +16,7 @@ import { SessionChanges } from './session-changes.ts';
 import { CloseCode, SignalingErrorCode, closeReason } from './signaling.errors.ts';
 import { createHandlerRegistry, type HandlerContext } from './signaling.handlers.ts';
 import type { SignalingAdmission, SignalingLogger, SignalingSessions } from './signaling.ports.ts';
-import { instanceOf, type LostPresence, type SignalingState } from './signaling.state.ts';
+import { instanceOf, type SignalingState } from './signaling.state.ts';
 import { SpeakingTracker } from './speaking-tracker.ts';
 
 export type { SweepResult } from './liveness.ts';
@@ -109,7 +109,7 @@ export class SignalingService {
       hooks: {
         timedOut: (conn, now) => this.departures.drop(conn, now),
         orphaned: (drop, now) => this.departures.orphaned(drop, now),
-        presenceLost: (conn, why, now) => this.retireLost(conn, why, now),
+        presenceLost: (conn, why, now) => this.departures.lost(conn, why, now),
         finalize: (drop, now) => this.departures.finalize(drop, now),
         flushSpeaking: (conn, nowMs) => this.speaking.flush(conn, nowMs),
         prune: (nowMs) => this.changes.prune(nowMs),
@@ -340,25 +340,8 @@ export class SignalingService {
     conn.lastSeenMs = nowMs;
     if (!this.state.shared || !conn.joined || conn.gone || nowMs - conn.refreshedAtMs < this.state.refreshIntervalMs) return;
     conn.refreshedAtMs = nowMs;
-    void this.state.refresh([{ sessionId: conn.sessionId, userId: conn.userId, owner: conn.owner, atMs: nowMs }]).then(
-      // Taken while this instance was presumed dead: the client reconnects (see Liveness).
-      (lost) => {
-        if (lost.length > 0 && !conn.gone) this.retireLost(conn, lost[0]!.why, this.clock.now());
-      },
-      (err: unknown) => this.logFailure(err, 'refresh'),
-    );
-  }
-
-  /**
-   * Closes a connection whose shared presence is no longer its own: 4409 when a newer connection
-   * holds it (the client must not take it back), 4410 when the session ended (its change did not
-   * reach this instance first), 1012 when an instance took it as an orphan while this one was
-   * paused (the client reconnects, and is announced `reconnected`). No drop is recorded here.
-   */
-  private retireLost(conn: Connection, why: LostPresence['why'], now: Date): void {
-    if (why === 'replaced') this.departures.retire(conn, CloseCode.replaced, 'REPLACED', now);
-    else if (why === 'ended') this.departures.retire(conn, CloseCode.sessionEnded, 'SESSION_ENDED', now);
-    else this.departures.retire(conn, CloseCode.presenceLost, 'PRESENCE_LOST', now);
+    const refreshed = this.state.refresh([{ sessionId: conn.sessionId, userId: conn.userId, owner: conn.owner, atMs: nowMs }]);
+    void refreshed.then(([lost]) => lost && !conn.gone && this.departures.lost(conn, lost.why, this.clock.now()), (err: unknown) => this.logFailure(err, 'refresh'));
   }
 
   /** Socket closed (by the client, the network, or us): a drop, unless already accounted for. */
