@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { AuthUser } from '../src/modules/auth/auth.service.ts';
 import type { AppError } from '../src/shared/errors.ts';
+import { outboxSettled } from './helpers/database.ts';
 import { createTestApp, type TestApp, type TestUser } from './helpers/harness.ts';
 
 describe('registrations (seed 000 §3.1, §5.1)', () => {
@@ -181,6 +182,9 @@ describe('registrations (seed 000 §3.1, §5.1)', () => {
     ]);
     const seen = (await t.app.inject({ method: 'GET', url: `/api/slots/${other}`, headers: admin.headers })).json();
     assert.equal(seen.registeredCount, 2, 'the failed attempt holds no seat');
+    // On a shared PostgreSQL server the event list stops before any transaction still running
+    // (another test file's): wait until those started before now have ended.
+    await outboxSettled(t.database.db);
     const events: { type: string; data: { userId: string; timeSlotId: string } }[] = [];
     for (let after: string | null = null; ; ) {
       const page: { items: typeof events; nextCursor: string | null } = (
