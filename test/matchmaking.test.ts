@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'drizzle-orm';
+import { rowsOf } from '../src/db/locks.ts';
 import { onPostgres } from './helpers/database.ts';
 import { createTestApp, type TestApp, type TestUser } from './helpers/harness.ts';
 
@@ -110,5 +112,11 @@ describe('matchmaking (seed 000 §5.2)', () => {
     for (const s of slots) {
       for (const u of s.users) assert.ok((await myRegistration(u, s.slotId)).sessionId, 'every registrant placed');
     }
+    // participants.session_id is not a declared foreign key (migration 0007): the sessions module keeps it true.
+    const orphans = await t.database.db.execute(sql`select count(*)::int as n from participants p where not exists (select 1 from sessions s where s.id = p.session_id)`);
+    assert.equal(rowsOf<{ n: number }>(orphans)[0].n, 0, 'no participant without its session');
+    const members = await t.database.db.execute(sql`select count(*)::int as n from participants p join registrations r on r.id = p.registration_id and r.session_id = p.session_id
+      where r.time_slot_id = any(${sql.param(slots.map((s) => s.slotId))}::text[])`);
+    assert.equal(rowsOf<{ n: number }>(members)[0].n, 6 + 9 + 2, 'one participant per placed registration, in its session');
   });
 });

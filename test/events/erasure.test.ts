@@ -17,11 +17,11 @@ import { alive } from '../signaling/support.ts';
  */
 const TOKEN = 'internal-events-token-of-at-least-32-characters';
 
-/** Every (table, column) of the public schema that holds text, and how many rows of each mention `needle`. */
+/** Every (table, column) of the public schema that holds text (arrays of it too), and how many rows of each mention `needle`. */
 async function rowsMentioning(db: Executor, needle: string): Promise<{ table: string; column: string; rows: number }[]> {
   const columns = rowsOf<{ table_name: string; column_name: string }>(
     await db.execute(sql`select table_name, column_name from information_schema.columns
-      where table_schema = 'public' and data_type in ('text', 'character varying', 'jsonb', 'json', 'character')`),
+      where table_schema = 'public' and data_type in ('text', 'character varying', 'jsonb', 'json', 'character', 'ARRAY')`),
   );
   assert.ok(columns.length > 20, 'the scan sees the schema');
   const out: { table: string; column: string; rows: number }[] = [];
@@ -116,6 +116,33 @@ describe('erasure on user.deleted', () => {
       assert.deepEqual(again.json(), { status: 'duplicate', eventId });
       await alive(yanSocket);
       await yanSocket.close();
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('a matched learner\'s registration.matched goes; the others of the session keep theirs (grouped outbox rows)', async () => {
+    const t: TestApp = await createTestApp({ env: { INTERNAL_EVENTS_TOKEN: TOKEN } });
+    try {
+      const slot = await createMatchedSession(t, ['Zed Erased', 'Amy Stays', 'Bo Stays']);
+      const [zed, amy, bo] = slot.users;
+      const admin = await t.user('Matched Audit', { admin: true });
+      const matched = async () => {
+        await outboxSettled(t.database.db);
+        const items = (await t.app.inject({ method: 'GET', url: '/api/admin/events?limit=500', headers: admin.headers })).json().items as { id: string; type: string; partitionkey: string }[];
+        return items.filter((e) => e.type === 'registration.matched' && slot.users.some((u) => u.id === e.partitionkey));
+      };
+      const before = await matched();
+      assert.deepEqual(before.map((e) => e.partitionkey).sort(), [zed.id, amy.id, bo.id].sort());
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/internal/events',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/cloudevents+json' },
+        payload: JSON.stringify(deleted(crypto.randomUUID(), zed.id)),
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.deepEqual(await matched(), before.filter((e) => e.partitionkey !== zed.id), 'Amy and Bo keep theirs, same ids');
+      assert.deepEqual(await rowsMentioning(t.database.db, zed.id), [], 'no row of any table holds the user id');
     } finally {
       await t.close();
     }

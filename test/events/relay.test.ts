@@ -115,6 +115,26 @@ describe('outbox relay', () => {
     }
   });
 
+  test('a parked key with more events than a round holds does not hold the others back', async () => {
+    const database = await openTestDatabase();
+    try {
+      const outbox = new OutboxService(database.db, 7 * 86_400_000, ['picky']);
+      // 30 events of `stuck-0` first, then 5 of each other key: the relay reads 10 a round.
+      const events: OutboxEvent[] = Array.from({ length: 30 }, (_, n) => ({ type: 'session.started', subject: 'stuck-0', key: 'stuck-0', time: new Date('2026-12-01T10:00:00Z'), data: { sessionId: 'stuck-0', n } }));
+      await database.db.transaction((tx) => outbox.recordMany(tx, events));
+      const written = await writeEvents(outbox, database.db, 3, 5, 15, 'free');
+      const log = new DeliveryLog();
+      const clock = new ManualClock('2026-12-01T10:00:00Z');
+      const relay = new OutboxRelay({ db: database.db, sinks: [new ReliableSink('picky', log, new Set(['stuck-0']))], clock, logger: silent, settings: settings({ batchSize: 10 }) });
+      await relay.runOnce(clock.now()); // parks stuck-0 on its first event
+      for (let i = 0; i < 3; i++) await relay.runOnce(clock.now());
+      assert.equal(firstOrderViolation(written, log), null, 'the other keys got all theirs, past 30 held-back events');
+      assert.equal((await outbox.backlog(clock.now())).unpublished, 30);
+    } finally {
+      await database.close();
+    }
+  });
+
   test('a failing key backs off exponentially with jitter; after maxAttempts it is parked', async () => {
     assert.equal(retryDelayMs(1, { baseMs: 1_000, capMs: 60_000 }, 0.999), 999);
     assert.equal(retryDelayMs(4, { baseMs: 1_000, capMs: 60_000 }, 0.5), 4_000);

@@ -25,6 +25,16 @@ export const outboxEvents = pgTable(
     key: text('key').notNull(),
     data: jsonb('data').notNull(),
     publishedAt: ts('published_at'),
+    /**
+     * A grouped row (issue 14: matchmaking's 100,000 `registration.matched`, one row per session):
+     * it holds one event per member, of the row's type and time. Member i's event has subject
+     * `memberSubjects[i]`, key `memberKeys[i]`, and data `data` plus those two values under the
+     * field names `memberFields` (`[subjectField, keyField]`, e.g. `registrationId`, `userId`).
+     * Null on a row of one event. Readers see the events, never the row (`outboxRepository`).
+     */
+    memberSubjects: text('member_subjects').array(),
+    memberKeys: text('member_keys').array(),
+    memberFields: text('member_fields').array(),
   },
   // No unique index on `id`: ids are random UUIDs made at write time (outbox.service toRow) and
   // nothing looks an event up by id; the index cost every event write (matchmaking writes

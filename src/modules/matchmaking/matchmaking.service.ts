@@ -22,10 +22,10 @@ export interface MatchmakingResult {
  * and two instances never match a slot twice.
  *
  * The registrations stay in the database (issue 14: a sweep places 100,000): the registrations
- * module ranks them per slot and says how many each slot has; the sizes of the groups are
- * decided here (`groupSizes`) and sent back as rank ranges, from which the sessions, their
- * participants, the registrations' session and the `registration.matched` events are written by
- * one statement each.
+ * module says how many each slot has; the sizes of the groups are decided here (`groupSizes`)
+ * and sent back as rank ranges, which it ranks and places; from the placements the sessions,
+ * their participants, the registrations' session and the `registration.matched` events (one
+ * grouped outbox row per session) are written by one statement each.
  */
 export class MatchmakingService {
   constructor(
@@ -46,7 +46,7 @@ export class MatchmakingService {
         const claimed = await this.slots.claimSlotsToMatch(tx, now, batchSize);
         const active = claimed.filter((slot) => slot.isActive);
         // A slot has one language and one level (seed 000 §5.2 a), so its registrations are one pool.
-        const counts = active.length ? await this.registrations.stageForMatching(tx, active.map((slot) => slot.id)) : new Map<string, number>();
+        const counts = active.length ? await this.registrations.countForMatching(tx, active.map((slot) => slot.id)) : new Map<string, number>();
         const planned: PlannedSlotSession[] = [];
         const ranges: GroupRange[] = [];
         const tooFew: string[] = [];

@@ -5,7 +5,7 @@ import { currentUser } from '../../http/auth.ts';
 import { errorResponses } from '../../http/schemas.ts';
 import { cloudEventSchema } from './cloud-event.ts';
 import type { Clock } from '../../shared/clock.ts';
-import type { OutboxService } from './outbox.service.ts';
+import { CURSOR, type OutboxService } from './outbox.service.ts';
 
 const CloudEventSchema = Type.Intersect([cloudEventSchema(Type.Unknown()), Type.Object({ cursor: Type.String() })]);
 
@@ -56,7 +56,7 @@ export async function outboxRoutes(app: FastifyInstance, deps: { outbox: OutboxS
         summary: 'Outbox events (CloudEvents 1.0) after a cursor, oldest first (admin)',
         querystring: Type.Object(
           {
-            after: Type.Optional(Type.String({ pattern: '^([0-9]{1,20}:)?[0-9]{1,18}$', description: 'nextCursor of the previous page' })),
+            after: Type.Optional(Type.String({ pattern: CURSOR.source, description: 'nextCursor of the previous page' })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
           },
           { additionalProperties: false },

@@ -1,12 +1,16 @@
 import crypto from 'node:crypto';
-import type { SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { AppError } from '../../shared/errors.ts';
 import { requireAdmin, type AuthUser } from '../auth/auth.service.ts';
 import { EVENT_SOURCE, toCloudEvent, type CloudEvent, type OutboxEvent } from './cloud-event.ts';
 import { scrubUser } from './erase-user.ts';
-import { outboxRepository, type NewOutboxRow, type OutboxPosition } from './outbox.repository.ts';
+
+export type { GroupedEventsQuery } from './outbox.repository.ts';
+import { outboxRepository, type GroupedEventsQuery, type NewOutboxRow, type OutboxPosition } from './outbox.repository.ts';
 import { relayRepository } from './relay.repository.ts';
+
+/** `{txId}:{seq}[.{part}]`, or a bare `{seq}` (earlier versions' cursor). The routes' schema says the same. */
+export const CURSOR = /^(?:([0-9]{1,20}):)?([0-9]{1,18})(?:\.([0-9]{1,4}))?$/;
 
 /** Events deleted per statement by `prune`. */
 const PRUNE_BATCH = 1_000;
@@ -43,17 +47,18 @@ export class OutboxService {
   }
 
   /**
-   * Writes the events `query` selects in `tx`, in its order, with one statement: for events made
-   * from many rows already in the database (matchmaking). `query` yields `type`, `subject`, `key`
-   * (text), `time` (timestamptz) and `data` (jsonb) as `record` would write them.
+   * Writes in `tx`, with one statement, groups of events that differ only in their subject and
+   * key: one grouped row per row `grouped.query` selects (see `outboxRepository.insertGrouped`),
+   * read as one event per member. For events made from many rows already in the database
+   * (matchmaking's `registration.matched`, issue 14).
    */
-  async recordSelected(tx: Executor, query: SQL): Promise<void> {
-    await outboxRepository.insertSelected(tx, EVENT_SOURCE, query);
+  async recordGrouped(tx: Executor, grouped: GroupedEventsQuery): Promise<void> {
+    await outboxRepository.insertGrouped(tx, EVENT_SOURCE, grouped);
   }
 
   /**
-   * Outbox events after a cursor, oldest first (admins only). The cursor (`"{txId}:{seq}"`,
-   * opaque to readers) follows the order transactions committed in, as far as it can be known:
+   * Outbox events after a cursor, oldest first (admins only). The cursor (`"{txId}:{seq}"`, or
+   * `"{txId}:{seq}.{part}"` for an event of a grouped row; opaque to readers) follows the order transactions committed in, as far as it can be known:
    * a reader that pages with it never skips an event, even one whose transaction started first
    * and committed last; events of a transaction still running elsewhere wait, with everything
    * after them, until it ends. A bare `seq`, the cursor of earlier versions, is still accepted.
@@ -63,7 +68,7 @@ export class OutboxService {
     requireAdmin(user, 'read events');
     const position = after === undefined ? null : await this.parseCursor(after);
     const rows = await outboxRepository.listAfter(this.db, position, limit);
-    const items = rows.map((r) => ({ ...toCloudEvent(r), cursor: `${r.txId}:${r.seq}` }));
+    const items = rows.map((r) => ({ ...toCloudEvent(r), cursor: r.part ? `${r.txId}:${r.seq}.${r.part}` : `${r.txId}:${r.seq}` }));
     return { items, nextCursor: items.length ? items[items.length - 1].cursor : after ?? null };
   }
 
@@ -123,10 +128,11 @@ export class OutboxService {
 
   private async parseCursor(cursor: string): Promise<OutboxPosition | null> {
     const invalid = () => new AppError('validation', 'INVALID_CURSOR', 'after must be a cursor returned by this endpoint');
-    const match = /^(?:([0-9]{1,20}):)?([0-9]{1,18})$/.exec(cursor);
+    const match = CURSOR.exec(cursor);
     const seq = Number(match?.[2]);
     if (!match || !Number.isSafeInteger(seq)) throw invalid();
-    if (match[1] !== undefined) return { txId: match[1], seq };
+    if (match[1] !== undefined) return { txId: match[1], seq, part: Number(match[3] ?? 0) };
+    if (match[3] !== undefined) throw invalid();
     if (seq === 0) return null;
     const position = await outboxRepository.positionOfSeq(this.db, seq);
     if (!position) throw invalid();

@@ -2,21 +2,28 @@ import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { rowsOf } from '../../db/locks.ts';
 import { outboxEvents, outboxRelayLeases, outboxSinkKeys } from '../../db/schema.ts';
-import type { OutboxRow } from './outbox.repository.ts';
+import { itemColumns, outboxItems, toItem, type OutboxItem, type RawItem } from './outbox-items.repository.ts';
 
 /** A key's state for one sink after a relay round. */
 export interface KeyProgress {
   key: string;
   /** The last event now delivered, or null when none was in this round. */
-  delivered: Pick<OutboxRow, 'txId' | 'seq'> | null;
+  delivered: Pick<OutboxItem, 'txId' | 'seq'> | null;
   failure: { error: string; retryAt: Date | null; parkedEventId: string | null } | null;
 }
 
 /** A parked key (a poison event stopped it), for operators. */
 export type ParkedKey = Pick<typeof outboxSinkKeys.$inferSelect, 'sink' | 'key' | 'parkedAt' | 'parkedEventId' | 'lastError' | 'failures'>;
 
-/** Only rows of transactions older than the oldest one still running (see `outboxRepository.listAfter`). */
-const settled = sql`${outboxEvents.txId} < pg_snapshot_xmin(pg_current_snapshot())`;
+/** An unsent row in the relay's window: its position and how many events it holds. */
+interface UnsentRow {
+  seq: string;
+  tx_id: string;
+  events: number;
+}
+
+/** The keys of the events of row `o`: its own, or its members' (grouped rows, `outbox-items.repository.ts`). */
+const keysOfRow = sql`(select k from unnest(coalesce(o.member_keys, array[o.key])) as k where k is not null)`;
 
 /** SQL of the outbox relay: leases, per-key positions per sink, publication marks, pruning. */
 export const relayRepository = {
@@ -40,47 +47,75 @@ export const relayRepository = {
   },
 
   /**
-   * The next events `sink` has to deliver, in (txId, seq) order: unpublished, of settled
-   * transactions, past the key's delivered position, of keys neither parked nor backing off.
+   * The next events `sink` has to deliver, at most `limit`, in (txId, seq, part) order:
+   * unpublished, of settled transactions, past the key's delivered position, of keys neither
+   * parked nor backing off. Reads the unsent rows a window of `limit` at a time, in order, and
+   * expands only those: expanding and sorting the whole backlog each round made delivering a
+   * 100,000-event burst quadratic (62 s on PGlite). A window whose events are all held back
+   * (parked or backing-off keys) moves on to the next, so such keys never starve the others.
+   * Each event's key is looked up by the primary key (the `lateral ... limit 1`): a plain join
+   * hashed every position of the sink each round, 40 ms at 50,000 keys.
    */
-  async pendingFor(db: Executor, sink: string, now: Date, limit: number): Promise<OutboxRow[]> {
-    const rows = await db
-      .select({ event: outboxEvents })
-      .from(outboxEvents)
-      .leftJoin(outboxSinkKeys, and(eq(outboxSinkKeys.sink, sink), eq(outboxSinkKeys.key, outboxEvents.key)))
-      .where(
-        and(
-          sql`${outboxEvents.publishedAt} is null`,
-          settled,
-          sql`(${outboxSinkKeys.key} is null or (
-                (${outboxSinkKeys.deliveredTx} is null or (${outboxEvents.txId}, ${outboxEvents.seq}) > (${outboxSinkKeys.deliveredTx}, ${outboxSinkKeys.deliveredSeq}))
-                and ${outboxSinkKeys.parkedAt} is null
-                and (${outboxSinkKeys.retryAt} is null or ${outboxSinkKeys.retryAt} <= ${now})))`,
-        ),
-      )
-      .orderBy(asc(outboxEvents.txId), asc(outboxEvents.seq))
-      .limit(limit);
-    return rows.map((r) => r.event);
+  async pendingFor(db: Executor, sink: string, now: Date, limit: number): Promise<OutboxItem[]> {
+    const out: OutboxItem[] = [];
+    for (let after: UnsentRow | undefined; ; ) {
+      const from = after ? sql`and (o.tx_id, o.seq) > (${after.tx_id}::xid8, ${after.seq}::bigint)` : sql``;
+      // Only rows of transactions older than the oldest one still running (see `outboxRepository.listAfter`).
+      const window = rowsOf<UnsentRow>(
+        await db.execute(sql`
+          select o.seq::text as seq, o.tx_id::text as tx_id, coalesce(cardinality(o.member_keys), 1)::int as events
+          from outbox_events o
+          where o.published_at is null and o.tx_id < pg_snapshot_xmin(pg_current_snapshot()) ${from}
+          order by o.tx_id, o.seq limit ${limit}`),
+      );
+      // The window's rows a few at a time: as many as hold the events still wanted.
+      for (let i = 0; i < window.length; ) {
+        const wanted = limit - out.length;
+        let j = i;
+        for (let events = 0; j < window.length && events < wanted; j++) events += window[j].events;
+        const result = await db.execute(sql`
+          select ${itemColumns} from (${outboxItems(sql`o.seq = any(${sql.param(window.slice(i, j).map((r) => r.seq))}::bigint[])`)}) e
+          left join lateral (select * from outbox_sink_keys k where k.sink = ${sink} and k.key = e.key limit 1) k on true
+          where k.key is null or (
+                  (k.delivered_tx is null or (e.tx_id, e.seq) > (k.delivered_tx, k.delivered_seq))
+                  and k.parked_at is null
+                  and (k.retry_at is null or k.retry_at <= ${now}))
+          order by e.tx_id, e.seq, e.part limit ${wanted}`);
+        out.push(...rowsOf<RawItem>(result).map(toItem));
+        if (out.length >= limit) return out;
+        i = j;
+      }
+      if (window.length < limit) return out;
+      after = window[window.length - 1];
+    }
   },
 
   /**
-   * Stores each key's outcome for `sink`: the new delivered position (failures reset), or a
-   * failure (counted, with its retry time or parked).
+   * Stores each key's outcome for `sink` (one entry per key), in one statement: the new delivered
+   * position (failures reset), or a failure (counted, with its retry time, or parked). One upsert
+   * per key was 0.5 ms each on PGlite: two thirds of delivering matchmaking's 100,000 events.
    */
   async saveProgress(db: Executor, sink: string, progress: readonly KeyProgress[], now: Date): Promise<void> {
-    for (const p of progress) {
-      const position = p.delivered ? { deliveredTx: p.delivered.txId, deliveredSeq: p.delivered.seq } : {};
-      const failure = p.failure
-        ? { retryAt: p.failure.retryAt, parkedAt: p.failure.parkedEventId ? now : null, parkedEventId: p.failure.parkedEventId, lastError: p.failure.error }
-        : { failures: 0, retryAt: null, lastError: null };
-      await db
-        .insert(outboxSinkKeys)
-        .values({ sink, key: p.key, ...position, ...failure, failures: p.failure ? 1 : 0, updatedAt: now })
-        .onConflictDoUpdate({
-          target: [outboxSinkKeys.sink, outboxSinkKeys.key],
-          set: { ...position, ...failure, ...(p.failure ? { failures: sql`${outboxSinkKeys.failures} + 1` } : {}), updatedAt: now },
-        });
-    }
+    if (progress.length === 0) return;
+    const col = <T>(f: (p: KeyProgress) => T) => sql.param(progress.map(f));
+    // A failed key's row says so with failures > 0 in `excluded`; a delivered one with 0.
+    await db.execute(sql`
+      insert into outbox_sink_keys (sink, key, delivered_tx, delivered_seq, failures, retry_at, parked_at, parked_event_id, last_error, updated_at)
+      select ${sink}, v.key, v.tx::xid8, v.seq, v.failures, v.retry_at, case when v.parked_event_id is not null then ${now}::timestamptz end,
+             v.parked_event_id, v.error, ${now}::timestamptz
+      from unnest(${col((p) => p.key)}::text[], ${col((p) => p.delivered?.txId ?? null)}::text[], ${col((p) => p.delivered?.seq ?? null)}::bigint[],
+                  ${col((p) => (p.failure ? 1 : 0))}::int[], ${col((p) => p.failure?.retryAt?.toISOString() ?? null)}::timestamptz[],
+                  ${col((p) => p.failure?.parkedEventId ?? null)}::text[], ${col((p) => p.failure?.error ?? null)}::text[])
+           as v(key, tx, seq, failures, retry_at, parked_event_id, error)
+      on conflict (sink, key) do update set
+        delivered_tx = coalesce(excluded.delivered_tx, outbox_sink_keys.delivered_tx),
+        delivered_seq = case when excluded.delivered_tx is null then outbox_sink_keys.delivered_seq else excluded.delivered_seq end,
+        failures = case when excluded.failures > 0 then outbox_sink_keys.failures + 1 else 0 end,
+        retry_at = excluded.retry_at,
+        parked_at = case when excluded.failures > 0 then excluded.parked_at else outbox_sink_keys.parked_at end,
+        parked_event_id = case when excluded.failures > 0 then excluded.parked_event_id else outbox_sink_keys.parked_event_id end,
+        last_error = excluded.last_error,
+        updated_at = excluded.updated_at`);
   },
 
   /** Consecutive failures of a key for `sink` (0 when none). */
@@ -94,8 +129,9 @@ export const relayRepository = {
   },
 
   /**
-   * Marks published (`publishedAt`) the given events that every one of `sinks` has delivered
-   * (their key's position is at or past them). @returns how many were marked.
+   * Marks published (`publishedAt`) the rows of the given events that every one of `sinks` has
+   * delivered in full (each of their keys' position is at or past them: a grouped row waits for
+   * its last member). @returns how many rows were marked.
    */
   async markPublished(db: Executor, seqs: readonly number[], sinks: readonly string[], now: Date): Promise<number> {
     if (seqs.length === 0) return 0;
@@ -103,10 +139,10 @@ export const relayRepository = {
       update outbox_events o set published_at = ${now}
       where o.seq = any(${sql.param([...seqs])}::bigint[]) and o.published_at is null
         and not exists (
-          select 1 from unnest(${sql.param([...sinks])}::text[]) as s(name)
+          select 1 from unnest(${sql.param([...sinks])}::text[]) as s(name) cross join lateral ${keysOfRow} as e(key)
           where not exists (
             select 1 from outbox_sink_keys k
-            where k.sink = s.name and k.key = o.key and k.delivered_tx is not null
+            where k.sink = s.name and k.key = e.key and k.delivered_tx is not null
               and (k.delivered_tx, k.delivered_seq) >= (o.tx_id, o.seq)))
       returning o.seq`);
     return rowsOf(rows).length;
@@ -121,21 +157,24 @@ export const relayRepository = {
     const which = unpublishedToo ? sql`o.time < ${cutoff}` : sql`o.published_at is not null and o.published_at < ${cutoff}`;
     const rows = await db.execute(sql`
       delete from outbox_events where seq in (select o.seq from outbox_events o where ${which} order by o.seq limit ${limit})
-      returning key`);
-    const deleted = rowsOf<{ key: string }>(rows);
-    const keys = [...new Set(deleted.map((r) => r.key))];
+      returning key, member_keys`);
+    const deleted = rowsOf<{ key: string; member_keys: (string | null)[] | null }>(rows);
+    const keys = [...new Set(deleted.flatMap((r) => r.member_keys ?? [r.key]))].filter((k): k is string => k !== null);
     if (keys.length > 0) {
+      // The members' keys of the grouped rows left are unnested once (a hashed anti-join), not per key.
       await db.execute(sql`
         delete from outbox_sink_keys k where k.key = any(${sql.param(keys)}::text[]) and k.parked_at is null
-          and not exists (select 1 from outbox_events o where o.key = k.key)`);
+          and not exists (select 1 from outbox_events o where o.key = k.key)
+          and not exists (select 1 from (select unnest(o.member_keys) as key from outbox_events o where o.member_keys is not null) g
+                          where g.key = k.key)`);
     }
     return deleted.length;
   },
 
-  /** Unpublished events: how many, and the oldest one's time (readiness, metrics). */
+  /** Unpublished events (members of grouped rows each count): how many, and the oldest one's time (readiness, metrics). */
   async backlog(db: Executor): Promise<{ count: number; oldest: Date | null }> {
     const [row] = await db
-      .select({ count: sql<number>`count(*)::int`, oldest: sql<string | null>`min(${outboxEvents.time})` })
+      .select({ count: sql<number>`coalesce(sum(coalesce(cardinality(array_remove(${outboxEvents.memberKeys}, null)), 1)), 0)::int`, oldest: sql<string | null>`min(${outboxEvents.time})` })
       .from(outboxEvents)
       .where(sql`${outboxEvents.publishedAt} is null`);
     return { count: row?.count ?? 0, oldest: row?.oldest ? new Date(row.oldest) : null };

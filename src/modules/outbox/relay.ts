@@ -6,7 +6,7 @@ import { realTimers, type IntervalTimers } from '../../shared/timers.ts';
 import { retryDelayMs, type BackoffSettings } from './backoff.ts';
 import { toCloudEvent } from './cloud-event.ts';
 import type { EventSink, KeyBatch, KeyOutcome } from './event-sink.ts';
-import type { OutboxRow } from './outbox.repository.ts';
+import type { OutboxItem } from './outbox-items.repository.ts';
 import { relayRepository, type KeyProgress } from './relay.repository.ts';
 
 /** How the relay paces itself (settings `EVENTS_*`). */
@@ -196,8 +196,8 @@ export class OutboxRelay {
 }
 
 /** Rows grouped by key, keys in the order of their first row, rows in order. */
-function byKey(rows: readonly OutboxRow[]): { key: string; rows: OutboxRow[] }[] {
-  const groups = new Map<string, OutboxRow[]>();
+function byKey(rows: readonly OutboxItem[]): { key: string; rows: OutboxItem[] }[] {
+  const groups = new Map<string, OutboxItem[]>();
   for (const row of rows) {
     const group = groups.get(row.key);
     if (group) group.push(row);

@@ -154,16 +154,16 @@ export class RegistrationsService {
   }
 
   /**
-   * Matchmaking's first step, in its transaction: ranks the `registered` registrations of
-   * `slotIds`, oldest first, where `place` finds them.
-   * @returns how many each slot has (slots with none are absent).
+   * Matchmaking's first step, in its transaction (which holds the slots' locks): how many
+   * `registered` registrations each slot of `slotIds` has (slots with none are absent).
    */
-  stageForMatching(tx: Executor, slotIds: readonly string[]): Promise<Map<string, number>> {
-    return placementsRepository.stage(tx, slotIds);
+  countForMatching(tx: Executor, slotIds: readonly string[]): Promise<Map<string, number>> {
+    return placementsRepository.count(tx, slotIds);
   }
 
   /**
-   * Places the staged registrations in the groups' rank ranges, in matchmaking's transaction.
+   * Ranks the slots' `registered` registrations, oldest first, and places them in the groups'
+   * rank ranges, in matchmaking's transaction.
    * @returns a select of the placed registrations for the sessions module's writes (see `Placements`).
    */
   place(tx: Executor, groups: readonly GroupRange[]): Promise<Placements> {
@@ -177,7 +177,7 @@ export class RegistrationsService {
    */
   async assignSessions(tx: Executor, slotIds: readonly string[], placements: Placements, now: Date): Promise<void> {
     await placementsRepository.assignSessions(tx, slotIds, placements);
-    await this.outbox.recordSelected(tx, placementsRepository.matchedEvents(placements, this.rules.joinWindowMs, now));
+    await this.outbox.recordGrouped(tx, placementsRepository.matchedEvents(placements, this.rules.joinWindowMs, now));
   }
 
   /** Records why matchmaking formed no session for these registrations (seed 000 §5.2 c), with `registration.unmatched`. */
