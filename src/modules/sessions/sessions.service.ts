@@ -79,7 +79,7 @@ export class SessionsService {
   constructor(deps: SessionsDeps) {
     const membership = deps.cacheMembership ? new MembershipCache({ ttlMs: MEMBERSHIP_TTL_MS, maxSessions: 10_000 }) : null;
     this.core = new SessionCore(deps.db, deps.rules, deps.registrations, deps.outbox, deps.ledger, membership);
-    this.participation = new SessionParticipation(this.core, !deps.databaseInProcess);
+    this.participation = new SessionParticipation(this.core, deps.databaseInProcess);
     this.inviteLimits = deps.inviteLimits;
   }
 
