@@ -102,7 +102,6 @@ export const outboxRepository = {
    */
   async takeRowsNaming(db: Executor, userId: string): Promise<{ seq: number; data: unknown }[]> {
     await db.delete(outboxEvents).where(and(isNull(outboxEvents.memberKeys), or(eq(outboxEvents.key, userId), eq(outboxEvents.subject, userId))));
-    // No index finds the members: like the scan of `data` below, erasure reads the whole (pruned) outbox.
     // A member naming the user becomes a null in both arrays, so the others keep their positions.
     // No index finds the members: like the scan of `data` below, erasure reads the whole (pruned) outbox.
     const without = (column: SQL) => sql`(select array_agg(case when u.key = ${userId} or u.subject = ${userId} then null else ${column} end order by u.n)
